@@ -1,0 +1,126 @@
+package io.agentwire.agent.control;
+
+import io.agentwire.agent.entity.RunCancelledException;
+import io.agentwire.agent.entity.RunContext;
+import io.agentwire.session.entity.StreamSession;
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One agent run and the context it reports through. Events are emitted under the run's monitor,
+ * and nothing is emitted once the run has ended, so its terminal event is always its last.
+ */
+final class Run implements RunContext {
+
+  private final String id;
+  private final String agent;
+  private final StreamSession session;
+  private final long startedNanos = System.nanoTime();
+  private final CountDownLatch cancelSignal = new CountDownLatch(1);
+  private boolean ended;
+  private Future<?> execution;
+
+  Run(String id, String agent, StreamSession session) {
+    this.id = id;
+    this.agent = agent;
+    this.session = session;
+  }
+
+  @Override
+  public String runId() {
+    return id;
+  }
+
+  String agent() {
+    return agent;
+  }
+
+  StreamSession session() {
+    return session;
+  }
+
+  Duration elapsed() {
+    return Duration.ofNanos(System.nanoTime() - startedNanos);
+  }
+
+  synchronized void execution(Future<?> execution) {
+    this.execution = execution;
+  }
+
+  /** Interrupts an agent that ignored cancellation. */
+  synchronized void interrupt() {
+    if (execution != null) {
+      execution.cancel(true);
+    }
+  }
+
+  void requestCancel() {
+    cancelSignal.countDown();
+  }
+
+  @Override
+  public boolean cancelled() {
+    return cancelSignal.getCount() == 0;
+  }
+
+  /** Emits an event of this run unless it has ended. */
+  synchronized void emit(String type, JsonObjectBuilder data) {
+    if (!ended) {
+      session.emit(type, id, data);
+    }
+  }
+
+  /** Emits the terminal event once; false when the run had already ended. */
+  synchronized boolean end(String type, JsonObjectBuilder data) {
+    if (ended) {
+      return false;
+    }
+    session.emit(type, id, data);
+    ended = true;
+    return true;
+  }
+
+  private void emitUnlessCancelled(String type, JsonObjectBuilder data)
+      throws RunCancelledException {
+    if (cancelled()) {
+      throw new RunCancelledException();
+    }
+    emit(type, data);
+  }
+
+  @Override
+  public void thinking(String text) throws RunCancelledException {
+    emitUnlessCancelled("agent_thinking", Json.createObjectBuilder().add("text", text));
+  }
+
+  @Override
+  public JsonValue tool(String tool, JsonValue arguments, Tool call) throws Exception {
+    emitUnlessCancelled(
+        "tool_executing", Json.createObjectBuilder().add("tool", tool).add("arguments", arguments));
+    JsonValue result = call.call();
+    // The pair is completed even if a cancel arrived meanwhile: tool calls come in pairs.
+    emit("tool_completed", Json.createObjectBuilder().add("tool", tool).add("result", result));
+    if (cancelled()) {
+      throw new RunCancelledException();
+    }
+    return result;
+  }
+
+  @Override
+  public void pause(Duration duration) throws RunCancelledException, InterruptedException {
+    if (duration.isZero() || duration.isNegative()) {
+      if (cancelled()) {
+        throw new RunCancelledException();
+      }
+      return;
+    }
+    if (cancelSignal.await(duration.toNanos(), TimeUnit.NANOSECONDS)) {
+      throw new RunCancelledException();
+    }
+  }
+}

@@ -1,0 +1,262 @@
+package io.agentwire.connection.control;
+
+import io.agentwire.connection.entity.CloseCode;
+import io.agentwire.connection.entity.ConnectionEvent;
+import io.agentwire.connection.entity.ConnectionState;
+import io.agentwire.connection.entity.ConnectionStateMachine;
+import io.agentwire.diagnostics.control.RacePattern;
+import io.agentwire.diagnostics.control.Telemetry;
+import io.agentwire.readiness.control.ReadinessSettings;
+import io.agentwire.readiness.entity.SetupStep;
+import io.agentwire.session.control.Sessions;
+import io.agentwire.session.entity.StreamSession;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The registry of live connections and the owner of their lifecycle: open, receive, close. The
+ * endpoint forwards every callback here in one line.
+ */
+@ApplicationScoped
+public class Connections {
+
+  /** The user property under which the handshake leaves the token for set-up. */
+  public static final String TOKEN = "agentwire.token";
+
+  private static final Logger LOG = System.getLogger("agentwire.connection");
+  private static final int RECENTLY_CLOSED = 256;
+
+  @Inject ConnectionSettings settings;
+  @Inject ReadinessSettings readiness;
+  @Inject ConnectionSetup setup;
+  @Inject ReadyGate gate;
+  @Inject Telemetry telemetry;
+  @Inject Sessions sessions;
+  @Inject Event<ConnectionClosed> closedEvents;
+
+  @Resource ManagedExecutorService executor;
+
+  private final Clock clock = Clock.systemUTC();
+  private final Map<String, Connection> bySocket = new ConcurrentHashMap<>();
+  private final Map<String, Connection> byId = new ConcurrentHashMap<>();
+  private final Map<String, Connection> closed =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Connection> eldest) {
+          return size() > RECENTLY_CLOSED;
+        }
+      };
+
+  /** Announced when a connection is closed, so that its runs and session can be released. */
+  public record ConnectionClosed(Connection connection) {}
+
+  public void open(Session socket) {
+    socket.setMaxTextMessageBufferSize(settings.maxMessageBytes());
+    String token = (String) socket.getUserProperties().remove(TOKEN);
+    String socketId = socket.getId();
+    Outbound outbound =
+        new Outbound(
+            (text, done) ->
+                socket
+                    .getAsyncRemote()
+                    .sendText(text, result -> done.accept(result.isOK() ? null : result.getException())),
+            settings.outboundBytes(),
+            (text, failure) -> executor.execute(() -> sendFailed(socketId, failure)));
+    Connection c = new Connection(socket, clock, readiness.holdMaxMessages(), outbound, token);
+    bySocket.put(socketId, c);
+    transition(c, new ConnectionEvent.Opened());
+    setup.begin(c);
+  }
+
+  public void receive(Session socket, String text) {
+    Connection c = bySocket.get(socket.getId());
+    if (c == null) {
+      telemetry.race(RacePattern.MESSAGE_AFTER_CLOSE, "socket-" + socket.getId(), "no connection");
+      return;
+    }
+    gate.receive(c, text);
+  }
+
+  /** A binary frame: PROTOCOL section 4 allows text only. */
+  public void receiveBinary(Session socket) {
+    find(socket).ifPresent(c -> close(c, CloseCode.TEXT_ONLY, CloseCode.TEXT_ONLY.reason(), false));
+  }
+
+  public void closed(Session socket, CloseReason reason) {
+    Connection c = bySocket.remove(socket.getId());
+    if (c == null) {
+      return;
+    }
+    int code = reason.getCloseCode().getCode();
+    if (c.state().isSettingUp()) {
+      telemetry.race(RacePattern.CLOSE_DURING_INITIALIZATION, c.logId(),
+          "closed with " + code + " in " + c.state());
+    }
+    synchronized (c) {
+      if (c.state() != ConnectionState.FAILED) {
+        transition(c, new ConnectionEvent.Closed(code));
+      }
+    }
+    c.outbound().abort();
+    c.closeCode(code);
+    c.id().ifPresent(byId::remove);
+    synchronized (closed) {
+      closed.put(c.id().orElse(c.logId()), c);
+    }
+    telemetry.closed(code);
+    closedEvents.fire(new ConnectionClosed(c));
+  }
+
+  /** A defect: logged with an incident id beside its stack trace, then closed with 1011 (G5). */
+  public void failed(Session socket, Throwable error) {
+    String incident = UUID.randomUUID().toString().substring(0, 8);
+    Optional<Connection> c = find(socket);
+    LOG.log(Level.ERROR, "incident " + incident + " on connection "
+        + c.map(Connection::logId).orElse("socket-" + socket.getId()), error);
+    c.ifPresent(conn -> defect(conn, incident));
+  }
+
+  void defect(Connection c, String incident) {
+    close(c, CloseCode.DEFECT, "internal error, incident " + incident, false);
+  }
+
+  /**
+   * Closes with a code of PROTOCOL section 8. With {@code flush}, what is queued is sent first;
+   * without, it is dropped. The socket is closed off the calling thread: closing from inside a
+   * container callback can hang Tyrus (tyrus-project/tyrus issue 389).
+   */
+  public void close(Connection c, CloseCode code, String reason, boolean flush) {
+    synchronized (c) {
+      if (c.state().isEnding()) {
+        return;
+      }
+      transition(c, new ConnectionEvent.CloseRequested(code.getCode(), reason));
+    }
+    Runnable closeSocket =
+        () ->
+            executor.execute(
+                () -> {
+                  try {
+                    c.socket().close(code.toCloseReason(reason));
+                  } catch (IOException | IllegalStateException e) {
+                    LOG.log(Level.DEBUG, "close of {0} failed: {1}", c.logId(), e.toString());
+                  }
+                });
+    if (flush) {
+      c.outbound().finish(closeSocket);
+    } else {
+      c.outbound().abort();
+      closeSocket.run();
+    }
+  }
+
+  /** Sends one server message through the connection's outbound queue, counting the races. */
+  public void send(Connection c, String text) {
+    switch (c.outbound().offer(text)) {
+      case QUEUED -> {}
+      case BEFORE_READY ->
+          telemetry.race(RacePattern.SEND_BEFORE_READY, c.logId(), "queued behind ready");
+      case AFTER_CLOSE ->
+          telemetry.race(RacePattern.SEND_AFTER_CLOSE, c.logId(), "dropped in " + c.state());
+      case OVERFLOW ->
+          // Off this thread: the caller may hold a session's lock (lock order: connection first).
+          executor.execute(() -> close(c, CloseCode.TOO_SLOW, CloseCode.TOO_SLOW.reason(), false));
+    }
+  }
+
+  /** Applies an event to the state machine; an illegal one is refused, counted and logged. */
+  public void transition(Connection c, ConnectionEvent event) {
+    ConnectionStateMachine.Outcome outcome = c.apply(event);
+    if (outcome instanceof ConnectionStateMachine.Outcome.Refused refused) {
+      telemetry.race(RacePattern.INVALID_STATE_TRANSITION, c.logId(),
+          refused.event() + " in " + refused.state(), readiness.strictness().illegalTransitionLevel());
+      if (readiness.strictness().closesOnIllegalTransition() && !refused.state().isEnding()) {
+        String incident = UUID.randomUUID().toString().substring(0, 8);
+        LOG.log(Level.ERROR, "incident {0}: illegal transition {1} in {2} on {3}", incident,
+            refused.event(), refused.state(), c.logId());
+        executor.execute(() -> defect(c, incident));
+      }
+    }
+  }
+
+  /** Registration: the connection gets its id and is published. Idempotent. */
+  void register(Connection c) {
+    synchronized (c) {
+      if (c.hasFinished(SetupStep.REGISTRATION) || c.state().isEnding()) {
+        return;
+      }
+      String id = UUID.randomUUID().toString();
+      c.assignId(id);
+      byId.put(id, c);
+      c.finished(SetupStep.REGISTRATION);
+    }
+  }
+
+  /** The session step: a session for the subject, whose events flow to this connection. */
+  void attachSession(Connection c) {
+    synchronized (c) {
+      if (c.hasFinished(SetupStep.SESSION) || c.state().isEnding()) {
+        return;
+      }
+      StreamSession session = sessions.open(c.subject().orElseThrow());
+      session.sink(text -> send(c, text));
+      c.attach(session);
+      c.finished(SetupStep.SESSION);
+    }
+  }
+
+  private void sendFailed(String socketId, Throwable failure) {
+    Connection c = bySocket.get(socketId);
+    if (c != null) {
+      LOG.log(Level.DEBUG, "send to {0} failed: {1}", c.logId(), failure.toString());
+      close(c, CloseCode.NORMAL, "send failed", false);
+    }
+  }
+
+  public Optional<Connection> find(Session socket) {
+    return Optional.ofNullable(bySocket.get(socket.getId()));
+  }
+
+  /** A live connection by id, or a recently closed one (for diagnostics). */
+  public Optional<Connection> byId(String id) {
+    Connection live = byId.get(id);
+    if (live != null) {
+      return Optional.of(live);
+    }
+    synchronized (closed) {
+      return Optional.ofNullable(closed.get(id));
+    }
+  }
+
+  public Collection<Connection> live() {
+    return List.copyOf(bySocket.values());
+  }
+
+  public Map<ConnectionState, Long> countByState() {
+    Map<ConnectionState, Long> counts = new EnumMap<>(ConnectionState.class);
+    for (ConnectionState s : ConnectionState.values()) {
+      counts.put(s, 0L);
+    }
+    for (Connection c : bySocket.values()) {
+      counts.merge(c.state(), 1L, Long::sum);
+    }
+    return counts;
+  }
+}

@@ -1,0 +1,170 @@
+package io.agentwire.connection.control;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * The one ordered, bounded, non-blocking way out of a connection: a queue with at most one
+ * asynchronous send in flight, so that the order on the wire is the order of {@link #offer}.
+ * Nothing leaves before {@link #open}, whose message goes first (G1).
+ */
+public final class Outbound {
+
+  /** The asynchronous send of the socket: calls {@code done} with null or the failure. */
+  @FunctionalInterface
+  public interface Remote {
+    void send(String text, Consumer<Throwable> done);
+  }
+
+  /** What became of an offered message. */
+  public enum Accepted {
+    QUEUED,
+    /** Queued behind {@code ready}, which has not been sent yet. */
+    BEFORE_READY,
+    /** Dropped: the connection is closing or closed. */
+    AFTER_CLOSE,
+    /** Dropped: the queue passed its byte bound; the caller closes with 4408. */
+    OVERFLOW
+  }
+
+  private record Frame(String text, long bytes) {}
+
+  private final Remote remote;
+  private final long maxBytes;
+  private final BiConsumer<String, Throwable> onSendFailure;
+  private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+  private long queuedBytes;
+  private boolean opened;
+  private boolean closed;
+  private boolean inFlight;
+  private boolean pumping;
+  private Runnable whenFlushed;
+
+  public Outbound(Remote remote, long maxBytes, BiConsumer<String, Throwable> onSendFailure) {
+    this.remote = remote;
+    this.maxBytes = maxBytes;
+    this.onSendFailure = onSendFailure;
+  }
+
+  public Accepted offer(String text) {
+    synchronized (this) {
+      if (closed || whenFlushed != null) {
+        return Accepted.AFTER_CLOSE;
+      }
+      long bytes = text.getBytes(StandardCharsets.UTF_8).length;
+      if (queuedBytes + bytes > maxBytes) {
+        return Accepted.OVERFLOW;
+      }
+      queue.addLast(new Frame(text, bytes));
+      queuedBytes += bytes;
+      if (!opened) {
+        return Accepted.BEFORE_READY;
+      }
+    }
+    pump();
+    return Accepted.QUEUED;
+  }
+
+  /** Sends {@code first} ahead of everything queued so far, then lets the queue flow. */
+  public void open(String first) {
+    synchronized (this) {
+      if (closed || opened) {
+        return;
+      }
+      long bytes = first.getBytes(StandardCharsets.UTF_8).length;
+      queue.addFirst(new Frame(first, bytes));
+      queuedBytes += bytes;
+      opened = true;
+    }
+    pump();
+  }
+
+  /** Accepts nothing more; runs {@code then} once what is queued has been sent. */
+  public void finish(Runnable then) {
+    boolean now;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      whenFlushed = then;
+      now = !opened || (queue.isEmpty() && !inFlight);
+      if (now) {
+        closed = true;
+        queue.clear();
+        queuedBytes = 0;
+      }
+    }
+    if (now) {
+      then.run();
+    }
+  }
+
+  /** Drops everything queued and accepts nothing more. */
+  public synchronized void abort() {
+    closed = true;
+    queue.clear();
+    queuedBytes = 0;
+  }
+
+  public synchronized long queuedBytes() {
+    return queuedBytes;
+  }
+
+  public synchronized boolean isOpen() {
+    return opened && !closed;
+  }
+
+  private void pump() {
+    synchronized (this) {
+      if (pumping) {
+        return;
+      }
+      pumping = true;
+    }
+    // A loop rather than recursion: the container may complete a send on the calling thread.
+    while (true) {
+      Frame next;
+      synchronized (this) {
+        if (inFlight || !opened || closed || queue.isEmpty()) {
+          pumping = false;
+          break;
+        }
+        next = queue.pollFirst();
+        inFlight = true;
+      }
+      remote.send(next.text(), failure -> sent(next, failure));
+    }
+    flushedCheck();
+  }
+
+  private void sent(Frame frame, Throwable failure) {
+    synchronized (this) {
+      inFlight = false;
+      queuedBytes -= frame.bytes();
+      if (failure != null) {
+        closed = true;
+        queue.clear();
+        queuedBytes = 0;
+      }
+    }
+    if (failure != null) {
+      onSendFailure.accept(frame.text(), failure);
+    }
+    pump();
+  }
+
+  private void flushedCheck() {
+    Runnable then = null;
+    synchronized (this) {
+      if (whenFlushed != null && !closed && queue.isEmpty() && !inFlight) {
+        then = whenFlushed;
+        closed = true;
+      }
+    }
+    if (then != null) {
+      then.run();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.agentwire.connection.entity;
+
+import jakarta.websocket.CloseReason;
+import java.nio.charset.StandardCharsets;
+
+/** The close codes of PROTOCOL section 8, each with its standard reason. */
+public enum CloseCode implements CloseReason.CloseCode {
+  NORMAL(1000, ""),
+  IDLE(1001, "idle"),
+  TEXT_ONLY(1003, "text frames only"),
+  TOO_BIG(1009, "message too big"),
+  DEFECT(1011, "internal error"),
+  DRAINING(1012, "draining"),
+  NOT_READY(1013, "not ready"),
+  UNAUTHORIZED(4401, "unauthorized"),
+  TOO_SLOW(4408, "too slow"),
+  TOO_MANY(4429, "too many messages"),
+  SUPERSEDED(4509, "superseded");
+
+  /** A close frame carries at most 123 bytes of reason (RFC 6455 section 5.5). */
+  public static final int MAX_REASON_BYTES = 123;
+
+  private final int code;
+  private final String reason;
+
+  CloseCode(int code, String reason) {
+    this.code = code;
+    this.reason = reason;
+  }
+
+  @Override
+  public int getCode() {
+    return code;
+  }
+
+  /** The standard reason, e.g. {@code idle}. */
+  public String reason() {
+    return reason;
+  }
+
+  /** {@code <standard reason>: <detail>}, cut to fit a close frame. */
+  public String reason(String detail) {
+    return fit(reason + ": " + detail);
+  }
+
+  /** Cuts a reason to the close frame limit without splitting a UTF-8 sequence. */
+  public static String fit(String reason) {
+    byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= MAX_REASON_BYTES) {
+      return reason;
+    }
+    int end = MAX_REASON_BYTES;
+    while (end > 0 && (bytes[end] & 0xC0) == 0x80) {
+      end--;
+    }
+    return new String(bytes, 0, end, StandardCharsets.UTF_8);
+  }
+
+  public CloseReason toCloseReason(String text) {
+    return new CloseReason(this, fit(text));
+  }
+}

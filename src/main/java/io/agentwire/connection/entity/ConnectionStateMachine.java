@@ -1,0 +1,103 @@
+package io.agentwire.connection.entity;
+
+import static io.agentwire.connection.entity.ConnectionState.*;
+
+import io.agentwire.connection.entity.ConnectionEvent.*;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The life of one connection as a table of allowed transitions and one transition function. An
+ * event not allowed in the current state is refused and leaves the state unchanged; the caller
+ * counts it as the race pattern {@code invalid_state_transition}.
+ */
+public final class ConnectionStateMachine {
+
+  /** One step of the timeline shown in diagnostics. */
+  public record Transition(ConnectionState from, ConnectionState to, String event, Instant at) {}
+
+  /** What {@link #next} did. */
+  public sealed interface Outcome {
+    record Moved(ConnectionState from, ConnectionState to) implements Outcome {}
+
+    record Refused(ConnectionState state, String event) implements Outcome {}
+  }
+
+  /** state → event type → next state. Anything absent is illegal. */
+  static final Map<ConnectionState, Map<Class<? extends ConnectionEvent>, ConnectionState>> TABLE =
+      Map.of(
+          CONNECTING,
+              Map.of(Opened.class, ACCEPTED, CloseRequested.class, CLOSING, Closed.class, CLOSED,
+                  Failed.class, FAILED),
+          ACCEPTED,
+              Map.of(Authenticated.class, AUTHENTICATED, CloseRequested.class, CLOSING,
+                  Closed.class, CLOSED, Failed.class, FAILED),
+          AUTHENTICATED,
+              Map.of(ServicesReady.class, SERVICES_READY, ReadySent.class, READY,
+                  CloseRequested.class, CLOSING, Closed.class, CLOSED, Failed.class, FAILED),
+          SERVICES_READY,
+              Map.of(ReadySent.class, READY, CloseRequested.class, CLOSING, Closed.class, CLOSED,
+                  Failed.class, FAILED),
+          READY,
+              Map.of(RunStarted.class, PROCESSING, RunsIdle.class, READY,
+                  DrainStarted.class, DRAINING, CloseRequested.class, CLOSING,
+                  Closed.class, CLOSED, Failed.class, FAILED),
+          PROCESSING,
+              Map.of(RunStarted.class, PROCESSING, RunsIdle.class, READY,
+                  DrainStarted.class, DRAINING, CloseRequested.class, CLOSING,
+                  Closed.class, CLOSED, Failed.class, FAILED),
+          DRAINING,
+              Map.of(RunStarted.class, DRAINING, RunsIdle.class, DRAINING,
+                  CloseRequested.class, CLOSING, Closed.class, CLOSED, Failed.class, FAILED),
+          CLOSING, Map.of(Closed.class, CLOSED, Failed.class, FAILED),
+          CLOSED, Map.of(),
+          FAILED, Map.of(Closed.class, FAILED));
+
+  /** Events that may legitimately arrive again and change nothing. */
+  private static final Set<Class<? extends ConnectionEvent>> IDEMPOTENT =
+      Set.of(CloseRequested.class, Closed.class);
+
+  private final Clock clock;
+  private final List<Transition> timeline = new ArrayList<>();
+  private ConnectionState state = CONNECTING;
+
+  public ConnectionStateMachine(Clock clock) {
+    this.clock = clock;
+    timeline.add(new Transition(null, CONNECTING, "Created", clock.instant()));
+  }
+
+  /** The single transition function. */
+  public synchronized Outcome next(ConnectionEvent event) {
+    ConnectionState target = TABLE.get(state).get(event.getClass());
+    if (target == null) {
+      return new Outcome.Refused(state, event.name());
+    }
+    ConnectionState from = state;
+    state = target;
+    timeline.add(new Transition(from, target, event.name(), clock.instant()));
+    return new Outcome.Moved(from, target);
+  }
+
+  /** Whether refusing this event in this state is expected noise rather than a defect. */
+  public static boolean isHarmlessRepeat(ConnectionState state, ConnectionEvent event) {
+    return state.isEnding() && IDEMPOTENT.contains(event.getClass());
+  }
+
+  public synchronized ConnectionState state() {
+    return state;
+  }
+
+  public synchronized List<Transition> timeline() {
+    return List.copyOf(timeline);
+  }
+
+  /** The state an event would lead to from a state, for the table-driven tests. */
+  static Optional<ConnectionState> target(ConnectionState from, Class<? extends ConnectionEvent> e) {
+    return Optional.ofNullable(TABLE.get(from).get(e));
+  }
+}

@@ -1,0 +1,84 @@
+package io.agentwire.diagnostics.boundary;
+
+import io.agentwire.connection.control.Connection;
+import io.agentwire.connection.control.Connections;
+import io.agentwire.connection.entity.ConnectionStateMachine.Transition;
+import io.agentwire.diagnostics.control.Telemetry;
+import io.agentwire.readiness.control.Instance;
+import io.agentwire.readiness.control.ReadinessSettings;
+import io.agentwire.security.boundary.AdminOnly;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** {@code GET /api/diagnostics}: counts; {@code /connections/{id}}: one connection's timeline. */
+@Path("diagnostics")
+@AdminOnly
+@ApplicationScoped
+@Produces(MediaType.APPLICATION_JSON)
+public class DiagnosticsResource {
+
+  @Inject Connections connections;
+  @Inject Telemetry telemetry;
+  @Inject Instance instance;
+  @Inject ReadinessSettings readiness;
+
+  @GET
+  public JsonObject overview() {
+    JsonObjectBuilder states = Json.createObjectBuilder();
+    connections.countByState().forEach((state, n) -> states.add(state.name(), n));
+    JsonObjectBuilder patterns = Json.createObjectBuilder();
+    telemetry.patternCounts().forEach(patterns::add);
+    JsonArrayBuilder live = Json.createArrayBuilder();
+    connections.live().forEach(c -> live.add(summary(c)));
+    return Json.createObjectBuilder()
+        .add("started", instance.started())
+        .add("draining", instance.draining())
+        .add("strictness", readiness.strictness().name().toLowerCase())
+        .add("connectionsByState", states)
+        .add("racePatterns", patterns)
+        .add("connections", live)
+        .build();
+  }
+
+  @GET
+  @Path("connections/{id}")
+  public JsonObject connection(@PathParam("id") String id) {
+    Connection c = connections.byId(id).orElseThrow(NotFoundException::new);
+    JsonArrayBuilder timeline = Json.createArrayBuilder();
+    for (Transition t : c.timeline()) {
+      JsonObjectBuilder step =
+          Json.createObjectBuilder().add("to", t.to().name()).add("event", t.event())
+              .add("at", t.at().toString());
+      if (t.from() != null) {
+        step.add("from", t.from().name());
+      }
+      timeline.add(step);
+    }
+    return summary(c).add("timeline", timeline).build();
+  }
+
+  private static JsonObjectBuilder summary(Connection c) {
+    JsonArrayBuilder degraded = Json.createArrayBuilder();
+    c.degraded().forEach(s -> degraded.add(s.wireName()));
+    JsonObjectBuilder summary =
+        Json.createObjectBuilder()
+            .add("connectionId", c.logId())
+            .add("state", c.state().name())
+            .add("openedAt", c.openedAt().toString())
+            .add("subject", c.subject().orElse(""))
+            .add("degraded", degraded)
+            .add("closeCode", c.closeCode());
+    c.session().ifPresent(s -> summary.add("sessionId", s.id()).add("lastSeq", s.lastSeq()));
+    return summary;
+  }
+}

@@ -1,0 +1,2 @@
+/** Metrics, race-pattern telemetry and the admin diagnostics resource. */
+package io.agentwire.diagnostics;

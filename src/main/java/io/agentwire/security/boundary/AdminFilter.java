@@ -1,0 +1,51 @@
+package io.agentwire.security.boundary;
+
+import io.agentwire.security.control.TokenVerifier;
+import io.agentwire.security.entity.TokenVerdict;
+import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * Lets {@link AdminOnly} resources through only with a valid bearer token of the {@code
+ * agentwire-admin} group: 401 without a valid token, 403 without the group.
+ */
+@Provider
+@AdminOnly
+@Priority(Priorities.AUTHENTICATION)
+public class AdminFilter implements ContainerRequestFilter {
+
+  public static final String ADMIN_GROUP = "agentwire-admin";
+
+  @Inject TokenVerifier verifier;
+
+  @Override
+  public void filter(ContainerRequestContext request) {
+    String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+    String token =
+        header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+            ? header.substring(7).trim()
+            : null;
+    TokenVerdict verdict = verifier.verify(token);
+    if (verdict instanceof TokenVerdict.Rejected rejected) {
+      request.abortWith(refusal(401, "unauthorized", rejected.why()));
+    } else if (!((TokenVerdict.Verified) verdict).groups().contains(ADMIN_GROUP)) {
+      request.abortWith(refusal(403, "forbidden", "needs group " + ADMIN_GROUP));
+    }
+  }
+
+  private static Response refusal(int status, String code, String message) {
+    return Response.status(status)
+        .type(MediaType.APPLICATION_JSON)
+        .entity(Json.createObjectBuilder().add("error", code).add("message", message).build()
+            .toString())
+        .build();
+  }
+}

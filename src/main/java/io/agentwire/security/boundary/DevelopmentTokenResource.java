@@ -1,0 +1,55 @@
+package io.agentwire.security.boundary;
+
+import io.agentwire.readiness.control.ReadinessSettings;
+import io.agentwire.security.control.DevelopmentTokens;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * {@code POST /api/dev/token}: a token signed with the development key, for trying the service
+ * locally. Answers 404 unless the strictness serves development tokens (permissive).
+ */
+@Path("dev/token")
+@ApplicationScoped
+public class DevelopmentTokenResource {
+
+  private static final Duration LIFETIME = Duration.ofHours(1);
+
+  @Inject ReadinessSettings readiness;
+  @Inject DevelopmentTokens tokens;
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public Response mint(JsonObject request) {
+    if (!readiness.strictness().servesDevelopmentTokens()) {
+      throw new NotFoundException();
+    }
+    JsonValue sub = request == null ? null : request.get("sub");
+    if (!(sub instanceof JsonString subject) || subject.getString().isBlank()) {
+      return Response.status(400)
+          .entity(Json.createObjectBuilder().add("error", "bad_request")
+              .add("message", "sub must be a non-empty string").build())
+          .build();
+    }
+    List<String> groups =
+        request.containsKey("groups") && request.get("groups") instanceof jakarta.json.JsonArray a
+            ? a.getValuesAs(JsonString.class).stream().map(JsonString::getString).toList()
+            : List.of();
+    String token = tokens.mint(subject.getString(), groups, LIFETIME);
+    return Response.ok(Json.createObjectBuilder().add("token", token).build()).build();
+  }
+}
