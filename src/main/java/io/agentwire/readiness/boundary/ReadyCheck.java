@@ -18,12 +18,12 @@ public class ReadyCheck implements HealthCheck {
 
   @Override
   public HealthCheckResponse call() {
-    boolean up = instance.started() && !instance.draining() && verifier.keyLoaded();
+    boolean up = instance.started() && !instance.draining() && verifier.problem().isEmpty();
     return HealthCheckResponse.named("agentwire-ready")
         .status(up)
         .withData("started", instance.started())
         .withData("draining", instance.draining())
-        .withData("token-verification", verifier.keyLoaded())
+        .withData("token-verification", verifier.problem().isEmpty())
         .build();
   }
 }

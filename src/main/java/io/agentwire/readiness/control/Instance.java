@@ -28,8 +28,8 @@ public class Instance {
 
   void boot(@Observes @Initialized(ApplicationScoped.class) Object application) {
     Strictness strictness = readiness.strictness();
-    if (!verifier.keyLoaded()) {
-      refusal = "no token verification key could be loaded (mp.jwt.verify.publickey[.location])";
+    if (verifier.problem().isPresent()) {
+      refusal = "token verification unavailable: " + verifier.problem().get();
     } else if (strictness.forbidsDevelopmentKey() && verifier.usesDevelopmentKey()) {
       refusal = "strictness " + strictness.name().toLowerCase()
           + " refuses the development key as verification key; configure the real public key";

@@ -46,9 +46,6 @@ public final class ReadinessPolicy {
       if (state.isEmpty()) {
         return new Verdict.NotYet("state machine");
       }
-      if (o.connectionId().isEmpty()) {
-        return new Verdict.NotYet("connection id");
-      }
       return new Verdict.NotYet(unfinished.get(0).wireName());
     }
     if (state.isPresent() && strictness.acceptsDegraded() && authenticated) {
