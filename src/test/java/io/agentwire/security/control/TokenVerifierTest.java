@@ -425,7 +425,7 @@ class TokenVerifierTest {
     v.publicKey = Optional.empty();
     v.publicKeyLocation = Optional.of(DevelopmentTokens.PUBLIC_KEY);
     v.issuer = Optional.of(ISSUER);
-    v.audiences = Optional.of(List.of("agentwire"));
+    v.audiences = Optional.of("agentwire");
     v.clockSkewSeconds = TokenVerifier.DEFAULT_CLOCK_SKEW_SECONDS;
     v.algorithm = "RS256";
     v.configure();
