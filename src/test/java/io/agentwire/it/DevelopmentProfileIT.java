@@ -1,0 +1,432 @@
+package io.agentwire.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentwire.security.TestTokens;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The development profile (permissive) with a visible set-up window: the lifecycle guarantees G1,
+ * G2 and G5 with a real client, authentication failures, health, metrics, diagnostics, and agent
+ * runs streamed end to end.
+ */
+@ExtendWith(ArquillianExtension.class)
+class DevelopmentProfileIT {
+
+  static final String ISSUER = "agentwire-development";
+  static final String TEXT =
+      "Agents stream events to clients; agents call tools, and agents report results over the wire.";
+
+  @Deployment(testable = false)
+  static WebArchive deployment() {
+    return Deployments.agentwire("""
+            mp.config.profile=development
+            agentwire.chaos.init-delay=PT0.5S
+            agentwire.agents.step-delay=PT0.1S
+            agentwire.agents.cancel-grace=PT0.5S
+            """)
+        .addClasses(TestAgents.class, TestAgents.Exploding.class, TestAgents.Stubborn.class);
+  }
+
+  @ArquillianResource URL base;
+
+  private String token(String subject) {
+    return TestTokens.development(ISSUER, subject, "agentwire-user");
+  }
+
+  // --- lifecycle ---
+
+  @Test
+  void readyIsTheFirstMessageWithEveryField() {
+    Ws ws = Ws.connect(base, token("ready-first"));
+    JsonObject ready = ws.next("ready");
+
+    assertThat(ready.getString("connectionId")).isNotBlank();
+    assertThat(ready.getString("sessionId")).isNotBlank();
+    assertThat(ready.getString("resumeToken")).isNotBlank();
+    assertThat(ready.getBoolean("resumed")).isFalse();
+    assertThat(ready.getJsonNumber("lastSeq").longValue()).isZero();
+    assertThat(ready.getJsonNumber("heartbeatMs").longValue()).isEqualTo(25_000);
+    JsonObject limits = ready.getJsonObject("limits");
+    assertThat(limits.getInt("maxMessageBytes")).isEqualTo(65_536);
+    assertThat(limits.getInt("holdMaxMessages")).isEqualTo(64);
+    assertThat(limits.getInt("runsPerConnection")).isEqualTo(4);
+    assertThat(limits.containsKey("messagesPerSecond")).isTrue();
+    assertThat(ready.getJsonArray("degraded")).isEmpty();
+    ws.close();
+  }
+
+  @Test
+  void holdsPingsSentRightAfterOpenAndAnswersThemInOrderAfterReady() {
+    double heldBefore = Http.metric(base, "agentwire_race_patterns_total", "pattern",
+        "message_before_ready");
+    Ws ws = Ws.connect(base, token("early-pinger"));
+    for (int i = 1; i <= 5; i++) {
+      ws.send("{\"type\":\"ping\",\"id\":" + i + "}");
+    }
+
+    ws.next("ready");
+    for (int i = 1; i <= 5; i++) {
+      JsonObject pong = ws.next("pong");
+      assertThat(pong.getInt("id")).isEqualTo(i);
+    }
+    ws.close();
+    assertThat(Http.metric(base, "agentwire_race_patterns_total", "pattern",
+        "message_before_ready"))
+        .as("/metrics counts the held messages").isGreaterThanOrEqualTo(heldBefore + 5);
+  }
+
+  @Test
+  void refusesAMissingTokenWith4401AndSendsNothing() {
+    Ws ws = Ws.connect(base, null);
+    Ws.Close close = ws.awaitClose();
+
+    assertThat(close.code()).isEqualTo(4401);
+    assertThat(close.reason()).isEqualTo("unauthorized: missing token");
+    assertThat(ws.pending()).isEmpty();
+  }
+
+  @Test
+  void refusesAnExpiredTokenWith4401() {
+    String expired = TestTokens.sign(TestTokens.developmentKey(),
+        TestTokens.claims(java.time.Instant.now().minus(Duration.ofHours(2)), "late")
+            .issuer(ISSUER).expirationTime(java.util.Date.from(
+                java.time.Instant.now().minus(Duration.ofMinutes(10)))).build());
+    Ws ws = Ws.connect(base, expired);
+    Ws.Close close = ws.awaitClose();
+
+    assertThat(close.code()).isEqualTo(4401);
+    assertThat(close.reason()).isEqualTo("unauthorized: expired");
+    assertThat(close.reason()).doesNotContain(expired.split("\\.")[2]);
+    assertThat(ws.pending()).isEmpty();
+  }
+
+  @Test
+  void acceptsTheTokenAsAQueryParameterForBrowsers() {
+    Ws ws = Ws.connect(base, null, "access_token=" + token("browser"), List.of());
+    assertThat(ws.next("ready").getString("connectionId")).isNotBlank();
+    ws.close();
+  }
+
+  @Test
+  void twoHundredSimultaneousConnectionsAllGetReadyThenTheirPong() throws Exception {
+    int n = 200;
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    List<Future<String>> outcomes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String subject = "crowd-" + (i % 10);
+      String id = "p" + i;
+      outcomes.add(pool.submit(() -> {
+        Ws ws = Ws.connect(base, token(subject));
+        ws.send("{\"type\":\"ping\",\"id\":\"" + id + "\"}");
+        String first = ws.next().getString("type");
+        JsonObject second = ws.next();
+        ws.close();
+        return first + "," + second.getString("type") + "," + second.getString("id");
+      }));
+    }
+    pool.shutdown();
+    assertThat(pool.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < n; i++) {
+      assertThat(outcomes.get(i).get()).isEqualTo("ready,pong,p" + i);
+    }
+    assertThat(Http.metric(base, "agentwire_closes_total", "code", "1011")).isZero();
+  }
+
+  // --- health, metrics, diagnostics, development tokens ---
+
+  @Test
+  void healthProbesAreUp() {
+    assertThat(Http.get(base, "/health/live", null).status()).isEqualTo(200);
+    assertThat(Http.get(base, "/health/ready", null).status()).isEqualTo(200);
+    Http.Answer started = Http.get(base, "/health/started", null);
+    assertThat(started.status()).isEqualTo(200);
+    assertThat(started.body()).contains("agentwire-started");
+  }
+
+  @Test
+  void metricsExposeConnectionsByStateAndTimeToReady() {
+    Ws ws = Ws.connect(base, token("metrics"));
+    ws.next("ready");
+    String metrics = Http.get(base, "/metrics", null).body();
+    ws.close();
+
+    assertThat(metrics).contains("agentwire_connections{mp_scope=\"application\",state=\"READY\"}");
+    assertThat(Http.metric(base, "agentwire_open_to_ready_seconds_count", null, null)).isPositive();
+    assertThat(Http.metric(base, "agentwire_held_messages_total", null, null)).isNotNegative();
+  }
+
+  @Test
+  void diagnosticsShowAConnectionsTimelineToAdminsOnly() {
+    Ws ws = Ws.connect(base, token("observed"));
+    String id = ws.next("ready").getString("connectionId");
+    String admin = Http.devToken(base, "operator", "agentwire-admin");
+
+    Http.Answer one = Http.get(base, "/api/diagnostics/connections/" + id, admin);
+    assertThat(one.status()).isEqualTo(200);
+    JsonObject c = one.json();
+    assertThat(c.getString("state")).isEqualTo("READY");
+    assertThat(c.getJsonArray("timeline").getValuesAs(JsonObject.class))
+        .extracting(t -> t.getString("to"))
+        .containsExactly("CONNECTING", "ACCEPTED", "AUTHENTICATED", "SERVICES_READY", "READY");
+    assertThat(one.body()).doesNotContain(admin).doesNotContain(token("observed").split("\\.")[1]);
+
+    Http.Answer all = Http.get(base, "/api/diagnostics", admin);
+    assertThat(all.status()).isEqualTo(200);
+    assertThat(all.json().getJsonObject("racePatterns").containsKey("message_before_ready"))
+        .isTrue();
+
+    assertThat(Http.get(base, "/api/diagnostics", null).status()).isEqualTo(401);
+    assertThat(Http.get(base, "/api/diagnostics", Http.devToken(base, "user", "agentwire-user"))
+        .status()).isEqualTo(403);
+    ws.close();
+  }
+
+  // --- agent runs ---
+
+  /** The original failing test: connect, authenticate, run an agent, receive its events in time. */
+  @Test
+  void realAgentPipelineExecution() {
+    Ws ws = Ws.connect(base, Http.devToken(base, "pipeline", "agentwire-user"));
+    ws.send(run("analyze", Json.createValue(TEXT), "pipe-1"));
+    long lastSeq = ws.next("ready").getJsonNumber("lastSeq").longValue();
+
+    List<JsonObject> events = eventsUntilTerminal(ws, "pipe-1");
+
+    assertContractOrder(events, lastSeq);
+    assertThat(events).extracting(e -> e.getString("type")).containsExactly(
+        "agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_thinking",
+        "tool_executing", "tool_completed", "agent_completed");
+    assertThat(events.get(3).getJsonObject("data").getInt("result")).isEqualTo(15);
+    assertThat(events.get(6).getJsonObject("data").getJsonArray("result").getString(0))
+        .isEqualTo("agents");
+    ws.close();
+  }
+
+  @Test
+  void echoCompletesWithItsInputForSeveralJsonShapes() {
+    Ws ws = Ws.connect(base, token("echo"));
+    ws.next("ready");
+    List<String> shapes = List.of("\"text\"", "42", "-1.5", "true", "null", "[1,\"two\",[3]]",
+        "{\"nested\":{\"list\":[{},[]],\"n\":0}}", "\"unicode ✓ \\u00e9\"");
+    for (int i = 0; i < shapes.size(); i++) {
+      JsonValue input = Json.createReader(new StringReader("[" + shapes.get(i) + "]"))
+          .readArray().get(0);
+      ws.send(run("echo", input, "echo-" + i));
+      List<JsonObject> events = eventsUntilTerminal(ws, "echo-" + i);
+      assertThat(events).extracting(e -> e.getString("type"))
+          .containsExactly("agent_started", "agent_completed");
+      assertThat(events.get(1).getJsonObject("data").get("output")).isEqualTo(input);
+    }
+    ws.close();
+  }
+
+  @Test
+  void fourConcurrentRunsKeepTheirOwnOrderAndTheFifthGetsRunLimit() {
+    Ws ws = Ws.connect(base, token("busy"));
+    long lastSeq = ws.next("ready").getJsonNumber("lastSeq").longValue();
+    for (int i = 1; i <= 5; i++) {
+      ws.send(run("analyze", Json.createValue(TEXT), "r" + i));
+    }
+
+    Map<String, List<JsonObject>> byRun = new HashMap<>();
+    List<JsonObject> all = new ArrayList<>();
+    JsonObject limitError = null;
+    int terminals = 0;
+    while (terminals < 4) {
+      JsonObject m = ws.next();
+      if ("error".equals(m.getString("type"))) {
+        assertThat(limitError).as("only one error").isNull();
+        limitError = m;
+        continue;
+      }
+      all.add(m);
+      byRun.computeIfAbsent(m.getString("runId"), k -> new ArrayList<>()).add(m);
+      if (m.getString("type").startsWith("agent_") && !m.getString("type").equals("agent_started")
+          && !m.getString("type").equals("agent_thinking")) {
+        terminals++;
+      }
+    }
+    assertThat(limitError).isNotNull();
+    assertThat(limitError.getString("code")).isEqualTo("run_limit");
+    assertThat(limitError.getString("ref")).isEqualTo("r5");
+    assertThat(byRun).containsOnlyKeys("r1", "r2", "r3", "r4");
+    byRun.values().forEach(events -> assertContractOrder(events, -1));
+    for (int i = 0; i < all.size(); i++) {
+      assertThat(all.get(i).getJsonNumber("seq").longValue()).isEqualTo(lastSeq + 1 + i);
+    }
+    // A slot is free again once runs ended.
+    ws.send(run("echo", Json.createValue("again"), "r6"));
+    assertThat(eventsUntilTerminal(ws, "r6")).last()
+        .extracting(e -> e.getString("type")).isEqualTo("agent_completed");
+    ws.close();
+  }
+
+  @Test
+  void cancelEndsARunningRunWithAgentCancelled() {
+    Ws ws = Ws.connect(base, token("canceller"));
+    ws.next("ready");
+    ws.send(run("analyze", Json.createValue(TEXT), "c1"));
+    assertThat(ws.next("agent_started").getString("runId")).isEqualTo("c1");
+    ws.send("{\"type\":\"cancel\",\"runId\":\"c1\"}");
+
+    List<JsonObject> rest = eventsUntilTerminal(ws, "c1");
+    assertThat(rest).last().extracting(e -> e.getString("type")).isEqualTo("agent_cancelled");
+    ws.send("{\"type\":\"cancel\",\"runId\":\"c1\"}");
+    JsonObject error = ws.next("error");
+    assertThat(error.getString("code")).isEqualTo("unknown_run");
+    ws.close();
+  }
+
+  @Test
+  void anAgentThatIgnoresCancellationIsInterruptedAfterTheGrace() {
+    Ws ws = Ws.connect(base, token("stubborn"));
+    ws.next("ready");
+    ws.send(run("stubborn", JsonValue.NULL, "s1"));
+    ws.next("agent_started");
+    ws.next("agent_thinking");
+    ws.send("{\"type\":\"cancel\",\"runId\":\"s1\"}");
+
+    JsonObject end = ws.next();
+    assertThat(end.getString("type")).isEqualTo("agent_cancelled");
+    ws.send("{\"type\":\"ping\",\"id\":\"after\"}");
+    assertThat(ws.next("pong").getString("id")).as("nothing of s1 after its end").isEqualTo("after");
+    ws.close();
+  }
+
+  @Test
+  void anAgentThatThrowsEndsItsRunWithAgentFailedAndTheConnectionStaysOpen() {
+    Ws ws = Ws.connect(base, token("failing"));
+    ws.next("ready");
+    ws.send(run("explode", JsonValue.NULL, "x1"));
+
+    List<JsonObject> events = eventsUntilTerminal(ws, "x1");
+    JsonObject failed = events.get(events.size() - 1);
+    assertThat(failed.getString("type")).isEqualTo("agent_failed");
+    JsonObject data = failed.getJsonObject("data");
+    assertThat(data.getString("incident")).isNotBlank();
+    assertThat(data.getString("message")).doesNotContain("secret").doesNotContain("at io.");
+
+    ws.send(run("echo", Json.createValue("still here"), "x2"));
+    assertThat(eventsUntilTerminal(ws, "x2")).last().extracting(e -> e.getString("type"))
+        .isEqualTo("agent_completed");
+    ws.close();
+  }
+
+  @Test
+  void unknownAgentAndDuplicateRunAreErrors() {
+    Ws ws = Ws.connect(base, token("confused"));
+    ws.next("ready");
+    ws.send(run("nobody", JsonValue.NULL, "u1"));
+    JsonObject unknown = ws.next("error");
+    assertThat(unknown.getString("code")).isEqualTo("unknown_agent");
+
+    ws.send(run("echo", Json.createValue(1), "d1"));
+    eventsUntilTerminal(ws, "d1");
+    ws.send(run("echo", Json.createValue(2), "d1"));
+    JsonObject duplicate = ws.next("error");
+    assertThat(duplicate.getString("code")).isEqualTo("duplicate_run");
+    assertThat(duplicate.getString("ref")).isEqualTo("d1");
+
+    ws.send(run("echo", Json.createValue(3), null));
+    JsonObject started = ws.next("agent_started");
+    assertThat(started.getString("runId")).as("server-assigned").isNotBlank();
+    ws.close();
+  }
+
+  @Test
+  void aHundredConnectionsEachRunningEchoAtOnceAllComplete() throws Exception {
+    int n = 100;
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    List<Future<String>> outcomes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int k = i;
+      Callable<String> client = () -> {
+        Ws ws = Ws.connect(base, token("echo-crowd-" + (k % 10)));
+        ws.send(run("echo", Json.createValue("hello " + k), "e" + k));
+        ws.next("ready");
+        List<JsonObject> events = eventsUntilTerminal(ws, "e" + k);
+        ws.close();
+        JsonObject last = events.get(events.size() - 1);
+        return last.getString("type") + ":" + last.getJsonObject("data").getString("output");
+      };
+      outcomes.add(pool.submit(client));
+    }
+    pool.shutdown();
+    assertThat(pool.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < n; i++) {
+      assertThat(outcomes.get(i).get()).isEqualTo("agent_completed:hello " + i);
+    }
+  }
+
+  // --- helpers ---
+
+  static String run(String agent, JsonValue input, String runId) {
+    var run = Json.createObjectBuilder().add("type", "run").add("agent", agent).add("input", input);
+    if (runId != null) {
+      run.add("runId", runId);
+    }
+    return run.build().toString();
+  }
+
+  /** Events of one run, from the next message to its terminal event, each within the wait. */
+  static List<JsonObject> eventsUntilTerminal(Ws ws, String runId) {
+    List<JsonObject> events = new ArrayList<>();
+    while (true) {
+      JsonObject m = ws.next();
+      assertThat(m.getString("runId", null)).as("event of %s: %s", runId, m).isEqualTo(runId);
+      events.add(m);
+      String type = m.getString("type");
+      if (type.equals("agent_completed") || type.equals("agent_failed")
+          || type.equals("agent_cancelled")) {
+        return events;
+      }
+    }
+  }
+
+  /** PROTOCOL section 4: started first, one terminal last, tool pairs; seq contiguous if known. */
+  static void assertContractOrder(List<JsonObject> events, long lastSeqBefore) {
+    assertThat(events.get(0).getString("type")).isEqualTo("agent_started");
+    String open = null;
+    for (int i = 0; i < events.size(); i++) {
+      JsonObject e = events.get(i);
+      assertThat(e.getString("ts")).endsWith("Z");
+      assertThat(e.get("data").getValueType()).isEqualTo(JsonValue.ValueType.OBJECT);
+      if (lastSeqBefore >= 0) {
+        assertThat(e.getJsonNumber("seq").longValue()).isEqualTo(lastSeqBefore + 1 + i);
+      }
+      String type = e.getString("type");
+      if (type.equals("tool_executing")) {
+        assertThat(open).isNull();
+        open = e.getJsonObject("data").getString("tool");
+      } else if (type.equals("tool_completed")) {
+        assertThat(e.getJsonObject("data").getString("tool")).isEqualTo(open);
+        open = null;
+      }
+      boolean terminal = type.equals("agent_completed") || type.equals("agent_failed")
+          || type.equals("agent_cancelled");
+      assertThat(terminal).isEqualTo(i == events.size() - 1);
+    }
+    assertThat(open).as("every tool_executing has its tool_completed").isNull();
+  }
+}
