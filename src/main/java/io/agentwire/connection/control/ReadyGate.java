@@ -30,20 +30,23 @@ public class ReadyGate {
   @Inject Connections connections;
   @Inject MessageDispatch dispatch;
 
-  /** The verdict for a connection, counting the set-up races it reveals. */
+  /** The verdict for a connection. */
   public Verdict evaluate(Connection c) {
-    Observation o = c.observe();
-    Verdict verdict = ReadinessPolicy.decide(o, readiness.strictness(), readiness.deadline());
-    if (verdict instanceof Verdict.NotYet) {
-      if (o.state().isEmpty()) {
-        telemetry.race(RacePattern.MISSING_STATE_MACHINE_DURING_CONNECTION_VALIDATION,
-            c.logId(), "validation during set-up: not yet");
-      } else if (o.connectionId().isEmpty()) {
-        telemetry.race(RacePattern.CONNECTION_VALIDATION_WITHOUT_ID, c.logId(),
-            "validation before the id was assigned: not yet");
-      }
+    return ReadinessPolicy.decide(c.observe(), readiness.strictness(), readiness.deadline());
+  }
+
+  /**
+   * Counts the set-up races that a validation from outside set-up (a message arriving) reveals:
+   * the original failure was exactly such a validation answered "no" instead of "not yet".
+   */
+  private void countValidationRaces(Connection c, Observation o) {
+    if (o.state().isEmpty()) {
+      telemetry.race(RacePattern.MISSING_STATE_MACHINE_DURING_CONNECTION_VALIDATION, c.logId(),
+          "validation during set-up: not yet");
+    } else if (o.connectionId().isEmpty()) {
+      telemetry.race(RacePattern.CONNECTION_VALIDATION_WITHOUT_ID, c.logId(),
+          "validation before the id was assigned: not yet");
     }
-    return verdict;
   }
 
   /** Acts on the verdict unless the connection is already ready or ending. */
@@ -75,11 +78,13 @@ public class ReadyGate {
         telemetry.race(RacePattern.MESSAGE_AFTER_CLOSE, c.logId(), "state " + c.state());
         return;
       }
-      Verdict verdict = evaluate(c);
+      Observation o = c.observe();
+      Verdict verdict = ReadinessPolicy.decide(o, readiness.strictness(), readiness.deadline());
       if (verdict instanceof Verdict.Ready ready) {
         announce(c, ready);
         dispatch.handle(c, text);
       } else if (verdict instanceof Verdict.NotYet notYet) {
+        countValidationRaces(c, o);
         telemetry.race(RacePattern.MESSAGE_BEFORE_READY, c.logId(),
             "held, waiting for " + notYet.waitingFor());
         if (c.hold().offer(text)) {

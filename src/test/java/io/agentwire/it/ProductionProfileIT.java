@@ -1,0 +1,38 @@
+package io.agentwire.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URL;
+import java.time.Duration;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The production profile (strict, deadline PT5S by default) with a set-up that takes 2 s. */
+@ExtendWith(ArquillianExtension.class)
+class ProductionProfileIT {
+
+  @Deployment(testable = false)
+  static WebArchive deployment() {
+    return Deployments.agentwire(SetupWindow.trustingTestKey("""
+        mp.config.profile=production
+        agentwire.chaos.init-delay=PT2S
+        """));
+  }
+
+  @ArquillianResource URL base;
+
+  /** Regression: valid connections were refused during set-up in production. */
+  @Test
+  void connectionWhoseSetUpTakesTwoSecondsIsNotRefusedInProduction() {
+    SetupWindow.slowSetUpIsNotRefused(base, Duration.ofSeconds(2));
+  }
+
+  @Test
+  void developmentTokensAreNotServed() {
+    assertThat(Http.post(base, "/api/dev/token", "{\"sub\":\"x\"}").status()).isEqualTo(404);
+  }
+}
