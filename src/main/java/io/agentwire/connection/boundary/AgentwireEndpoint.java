@@ -7,6 +7,7 @@ import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
 import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.nio.ByteBuffer;
@@ -33,6 +34,11 @@ public class AgentwireEndpoint {
   @OnMessage
   public void binary(Session socket, ByteBuffer ignored) {
     connections.receiveBinary(socket);
+  }
+
+  @OnMessage
+  public void pong(Session socket, PongMessage pong) {
+    connections.pong(socket);
   }
 
   @OnClose

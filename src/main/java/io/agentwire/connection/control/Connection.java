@@ -10,10 +10,12 @@ import jakarta.websocket.Session;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Future;
 
 /**
  * One WebSocket conversation: its socket, state machine, set-up progress, hold and outbound queue.
@@ -38,8 +40,13 @@ public final class Connection {
   private List<SetupStep> degraded = List.of();
   private String pendingToken;
   private volatile int closeCode;
+  private volatile long lastTrafficNanos = System.nanoTime();
+  private final RateLimit rate;
+  private final List<Future<?>> timers = new ArrayList<>();
+  private boolean timersCancelled;
 
-  Connection(Session socket, Clock clock, int holdCapacity, Outbound outbound, String token) {
+  Connection(Session socket, Clock clock, int holdCapacity, int messagesPerSecond,
+      Outbound outbound, String token) {
     this.socket = socket;
     this.machine = new ConnectionStateMachine(clock);
     this.openedNanos = System.nanoTime();
@@ -47,6 +54,43 @@ public final class Connection {
     this.hold = new Hold(holdCapacity);
     this.outbound = outbound;
     this.pendingToken = token;
+    this.rate = new RateLimit(messagesPerSecond, openedNanos);
+  }
+
+  /** Something arrived from the client (a message or a pong). */
+  void traffic() {
+    lastTrafficNanos = System.nanoTime();
+  }
+
+  /** How long the client has been silent. */
+  Duration silence() {
+    return Duration.ofNanos(System.nanoTime() - lastTrafficNanos);
+  }
+
+  /** Admits one message under the per-connection rate; false when over it. */
+  boolean admitMessage() {
+    return rate.admit(System.nanoTime());
+  }
+
+  /** A timer of this connection (heartbeat, deadline, token expiry), cancelled when it closes. */
+  synchronized void timer(Future<?> task) {
+    if (timersCancelled) {
+      task.cancel(false);
+    } else {
+      timers.add(task);
+    }
+  }
+
+  synchronized void cancelTimers() {
+    timersCancelled = true;
+    timers.forEach(t -> t.cancel(false));
+    timers.clear();
+  }
+
+  /** Whether the token had expired (plus skew) at {@code now}. */
+  boolean tokenExpired(Instant now, Duration skew) {
+    Instant expiry = tokenExpiry;
+    return expiry != null && now.isAfter(expiry.plus(skew));
   }
 
   /** The id assigned by registration; absent before. */

@@ -29,6 +29,14 @@ public class ConnectionSettings {
   @ConfigProperty(name = "agentwire.heartbeat.interval")
   Duration heartbeat;
 
+  @Inject
+  @ConfigProperty(name = "agentwire.limits.connections-per-subject")
+  int connectionsPerSubject;
+
+  public int connectionsPerSubject() {
+    return connectionsPerSubject;
+  }
+
   public int maxMessageBytes() {
     return maxMessageBytes;
   }

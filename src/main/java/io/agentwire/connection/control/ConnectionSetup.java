@@ -39,7 +39,8 @@ public class ConnectionSetup {
       connections.close(c, CloseCode.NOT_READY, CloseCode.NOT_READY.reason(why), false);
       return;
     }
-    scheduler.schedule(() -> gate.advance(c), readiness.deadline().toMillis(), TimeUnit.MILLISECONDS);
+    c.timer(scheduler.schedule(() -> gate.advance(c), readiness.deadline().toMillis(),
+        TimeUnit.MILLISECONDS));
     executor.execute(() -> authenticate(c));
   }
 
@@ -52,21 +53,36 @@ public class ConnectionSetup {
       return;
     }
     TokenVerdict.Verified verified = (TokenVerdict.Verified) verdict;
+    c.authenticated(verified.subject(), verified.groups(), verified.expiresAt());
+    if (!connections.admit(c, verified.subject())) {
+      connections.close(c, CloseCode.TOO_MANY, "too many connections", false);
+      return;
+    }
     synchronized (c) {
       if (c.state().isEnding()) {
         return;
       }
-      c.authenticated(verified.subject(), verified.groups(), verified.expiresAt());
       connections.transition(c, new ConnectionEvent.Authenticated(verified.subject()));
       c.finished(SetupStep.AUTHENTICATION);
     }
+    expireWithToken(c, verified.expiresAt());
     Duration delay = readiness.initDelay();
     if (delay.isZero() || delay.isNegative()) {
       services(c);
     } else {
-      scheduler.schedule(() -> services(c), delay.toMillis(), TimeUnit.MILLISECONDS);
+      c.timer(scheduler.schedule(() -> services(c), delay.toMillis(), TimeUnit.MILLISECONDS));
     }
     gate.advance(c);
+  }
+
+  /** A token that expires while the connection is open closes it at expiry plus skew (4401). */
+  private void expireWithToken(Connection c, java.time.Instant expiresAt) {
+    long millis =
+        Duration.between(java.time.Instant.now(), expiresAt.plus(verifier.clockSkew())).toMillis();
+    c.timer(scheduler.schedule(
+        () -> connections.close(c, CloseCode.UNAUTHORIZED,
+            CloseCode.UNAUTHORIZED.reason("token expired"), false),
+        Math.max(0, millis) + 1, TimeUnit.MILLISECONDS));
   }
 
   private void services(Connection c) {

@@ -12,11 +12,16 @@ import io.agentwire.session.control.Sessions;
 import io.agentwire.session.entity.StreamSession;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
+import io.agentwire.security.control.TokenVerifier;
 import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -50,12 +55,15 @@ public class Connections {
   @Inject Telemetry telemetry;
   @Inject Sessions sessions;
   @Inject Event<ConnectionClosed> closedEvents;
+  @Inject TokenVerifier verifier;
 
   @Resource ManagedExecutorService executor;
+  @Resource ManagedScheduledExecutorService scheduler;
 
   private final Clock clock = Clock.systemUTC();
   private final Map<String, Connection> bySocket = new ConcurrentHashMap<>();
   private final Map<String, Connection> byId = new ConcurrentHashMap<>();
+  private final Map<String, java.util.Set<Connection>> bySubject = new ConcurrentHashMap<>();
   private final Map<String, Connection> closed =
       new LinkedHashMap<>() {
         @Override
@@ -79,16 +87,71 @@ public class Connections {
                     .sendText(text, result -> done.accept(result.isOK() ? null : result.getException())),
             settings.outboundBytes(),
             (text, failure) -> executor.execute(() -> sendFailed(socketId, failure)));
-    Connection c = new Connection(socket, clock, readiness.holdMaxMessages(), outbound, token);
+    Connection c =
+        new Connection(socket, clock, readiness.holdMaxMessages(), settings.messagesPerSecond(),
+            outbound, token);
     bySocket.put(socketId, c);
     transition(c, new ConnectionEvent.Opened());
+    startHeartbeat(c);
     setup.begin(c);
+  }
+
+  /**
+   * Ping frames every interval; two silent intervals close with 1001. The container's own idle
+   * timeout is set to four intervals so that ours acts first: Tyrus's closes with 1000 (PAYARA.md).
+   */
+  private void startHeartbeat(Connection c) {
+    Duration interval = settings.heartbeat();
+    c.socket().setMaxIdleTimeout(interval.multipliedBy(4).toMillis());
+    c.timer(scheduler.scheduleAtFixedRate(() -> beat(c), interval.toMillis(),
+        interval.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  private void beat(Connection c) {
+    if (c.state().isEnding()) {
+      return;
+    }
+    if (c.silence().compareTo(settings.heartbeat().multipliedBy(2)) >= 0) {
+      close(c, CloseCode.IDLE, CloseCode.IDLE.reason(), false);
+      return;
+    }
+    try {
+      c.socket().getAsyncRemote().sendPing(ByteBuffer.allocate(0));
+    } catch (IOException | IllegalStateException e) {
+      LOG.log(Level.DEBUG, "ping to {0} failed: {1}", c.logId(), e.toString());
+    }
+  }
+
+  /** A pong frame: the client is alive. */
+  public void pong(Session socket) {
+    find(socket).ifPresent(Connection::traffic);
+  }
+
+  /**
+   * Admits an authenticated connection under the per-subject limit; false means the caller closes
+   * it with 4429 before it holds anything.
+   */
+  boolean admit(Connection c, String subject) {
+    java.util.Set<Connection> mine =
+        bySubject.computeIfAbsent(subject, k -> ConcurrentHashMap.newKeySet());
+    synchronized (mine) {
+      if (mine.size() >= settings.connectionsPerSubject()) {
+        return false;
+      }
+      mine.add(c);
+      return true;
+    }
   }
 
   public void receive(Session socket, String text) {
     Connection c = bySocket.get(socket.getId());
     if (c == null) {
       telemetry.race(RacePattern.MESSAGE_AFTER_CLOSE, "socket-" + socket.getId(), "no connection");
+      return;
+    }
+    c.traffic();
+    if (!c.admitMessage()) {
+      close(c, CloseCode.TOO_MANY, CloseCode.TOO_MANY.reason(), false);
       return;
     }
     gate.receive(c, text);
@@ -115,8 +178,13 @@ public class Connections {
       }
     }
     c.outbound().abort();
+    c.cancelTimers();
     c.closeCode(code);
     c.id().ifPresent(byId::remove);
+    c.subject().ifPresent(subject -> bySubject.computeIfPresent(subject, (k, set) -> {
+      set.remove(c);
+      return set.isEmpty() ? null : set;
+    }));
     synchronized (closed) {
       closed.put(c.id().orElse(c.logId()), c);
     }
@@ -124,10 +192,19 @@ public class Connections {
     closedEvents.fire(new ConnectionClosed(c));
   }
 
-  /** A defect: logged with an incident id beside its stack trace, then closed with 1011 (G5). */
+  /**
+   * An error reported by the container. A message over the size limit is the client's fault, not
+   * a defect: Tyrus reports it here as MessageTooBigException and closes with 1009 itself. Anything
+   * else is a defect: logged with an incident id beside its stack trace, then closed with 1011 (G5).
+   */
   public void failed(Session socket, Throwable error) {
-    String incident = UUID.randomUUID().toString().substring(0, 8);
     Optional<Connection> c = find(socket);
+    // By name: Tyrus is the container's implementation, not an API this WAR compiles against.
+    if (error.getClass().getName().equals("org.glassfish.tyrus.core.MessageTooBigException")) {
+      c.ifPresent(conn -> close(conn, CloseCode.TOO_BIG, CloseCode.TOO_BIG.reason(), false));
+      return;
+    }
+    String incident = UUID.randomUUID().toString().substring(0, 8);
     LOG.log(Level.ERROR, "incident " + incident + " on connection "
         + c.map(Connection::logId).orElse("socket-" + socket.getId()), error);
     c.ifPresent(conn -> defect(conn, incident));
@@ -169,6 +246,13 @@ public class Connections {
 
   /** Sends one server message through the connection's outbound queue, counting the races. */
   public void send(Connection c, String text) {
+    if (c.tokenExpired(clock.instant(), verifier.clockSkew())) {
+      // No event leaves after the token's end, even if the expiry timer has not fired yet.
+      telemetry.race(RacePattern.SEND_AFTER_CLOSE, c.logId(), "token expired");
+      executor.execute(() -> close(c, CloseCode.UNAUTHORIZED,
+          CloseCode.UNAUTHORIZED.reason("token expired"), false));
+      return;
+    }
     switch (c.outbound().offer(text)) {
       case QUEUED -> {}
       case BEFORE_READY ->

@@ -170,6 +170,7 @@ public class TokenVerifier {
   public static TokenVerifier of(Settings settings, Clock clock) {
     TokenVerifier verifier = new TokenVerifier();
     verifier.trust = trust(settings, clock);
+    verifier.clockSkewSeconds = settings.clockSkewSeconds();
     return verifier;
   }
 
@@ -185,6 +186,11 @@ public class TokenVerifier {
                 clockSkewSeconds,
                 algorithm),
             Clock.systemUTC());
+  }
+
+  /** The tolerance for {@code exp} and {@code nbf}; an open connection's token ends at exp + this. */
+  public java.time.Duration clockSkew() {
+    return java.time.Duration.ofSeconds(Math.max(0, clockSkewSeconds));
   }
 
   /** Whether a verification key was loaded; without one every token is rejected. */

@@ -1,0 +1,173 @@
+package io.agentwire.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * A WebSocket client over a plain socket, for what a well-behaved client library will not do: stay
+ * silent (never answer pings), send malformed frames, or show the HTTP answer to a refused upgrade.
+ */
+public final class RawWs implements AutoCloseable {
+
+  /** A frame as received. */
+  public record Frame(int opcode, byte[] payload) {
+    public int closeCode() {
+      return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+    }
+
+    public String closeReason() {
+      return payload.length > 2
+          ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
+    }
+
+    public String text() {
+      return new String(payload, StandardCharsets.UTF_8);
+    }
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+  private final int status;
+  private final String head;
+  private final String body;
+
+  private RawWs(Socket socket, int status, String head, String body) throws IOException {
+    this.socket = socket;
+    this.in = new DataInputStream(socket.getInputStream());
+    this.out = socket.getOutputStream();
+    this.status = status;
+    this.head = head;
+    this.body = body;
+  }
+
+  /** Sends the upgrade with extra headers and reads the answer's head (and body if not 101). */
+  public static RawWs open(URL base, String query, Map<String, String> headers) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", base.getPort()), 10_000);
+    socket.setSoTimeout((int) Ws.WAIT.toMillis());
+    byte[] nonce = new byte[16];
+    RANDOM.nextBytes(nonce);
+    StringBuilder request = new StringBuilder()
+        .append("GET /ws").append(query == null ? "" : "?" + query).append(" HTTP/1.1\r\n")
+        .append("Host: 127.0.0.1:").append(base.getPort()).append("\r\n")
+        .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
+        .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(nonce))
+        .append("\r\nSec-WebSocket-Version: 13\r\n");
+    headers.forEach((k, v) -> request.append(k).append(": ").append(v).append("\r\n"));
+    request.append("\r\n");
+    socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+    InputStream raw = socket.getInputStream();
+    ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int b = raw.read();
+      if (b < 0) {
+        throw new IOException("connection closed during the handshake");
+      }
+      headBytes.write(b);
+      matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+    String head = headBytes.toString(StandardCharsets.ISO_8859_1);
+    int status = Integer.parseInt(head.split(" ")[1]);
+    String body = "";
+    if (status != 101) {
+      java.util.regex.Matcher m = java.util.regex.Pattern
+          .compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+      if (m.find()) {
+        byte[] b = new DataInputStream(raw).readNBytes(Integer.parseInt(m.group(1)));
+        body = new String(b, StandardCharsets.UTF_8);
+      }
+    }
+    return new RawWs(socket, status, head, body);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String head() {
+    return head;
+  }
+
+  public String body() {
+    return body;
+  }
+
+  /** Sends one masked frame, as clients must. */
+  public void send(int opcode, byte[] payload) throws IOException {
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    frame.write(0x80 | opcode);
+    if (payload.length < 126) {
+      frame.write(0x80 | payload.length);
+    } else if (payload.length < 65536) {
+      frame.write(0x80 | 126);
+      frame.write(payload.length >>> 8);
+      frame.write(payload.length & 0xff);
+    } else {
+      frame.write(0x80 | 127);
+      for (int i = 7; i >= 0; i--) {
+        frame.write((int) (((long) payload.length >>> (8 * i)) & 0xff));
+      }
+    }
+    byte[] mask = new byte[4];
+    RANDOM.nextBytes(mask);
+    frame.write(mask);
+    for (int i = 0; i < payload.length; i++) {
+      frame.write(payload[i] ^ mask[i % 4]);
+    }
+    out.write(frame.toByteArray());
+    out.flush();
+  }
+
+  public void sendText(String text) throws IOException {
+    send(0x1, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The next frame from the server (pings included: this client never answers them). */
+  public Frame next() throws IOException {
+    int b0 = in.readUnsignedByte();
+    int b1 = in.readUnsignedByte();
+    long length = b1 & 0x7f;
+    if (length == 126) {
+      length = in.readUnsignedShort();
+    } else if (length == 127) {
+      length = in.readLong();
+    }
+    byte[] payload = new byte[(int) length];
+    in.readFully(payload);
+    return new Frame(b0 & 0x0f, payload);
+  }
+
+  /** Reads frames until the server's close frame, or fails after the socket timeout. */
+  public Frame awaitClose() throws IOException {
+    try {
+      while (true) {
+        Frame f = next();
+        if (f.opcode() == 0x8) {
+          return f;
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("no close frame within " + Ws.WAIT, e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
