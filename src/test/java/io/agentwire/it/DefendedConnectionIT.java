@@ -163,6 +163,7 @@ class DefendedConnectionIT {
 
     Ws.Close close = ws.awaitClose();
     assertThat(close.code()).isEqualTo(1009);
+    assertThat(close.reason()).isEqualTo("message too big");
   }
 
   @Test

@@ -379,6 +379,31 @@ class DevelopmentProfileIT {
     }
   }
 
+  // --- the outside client ---
+
+  /**
+   * The original test's second form: the Python client (Debian's python3-websockets, as the
+   * original report used) against this server, checking the whole event contract itself.
+   */
+  @Test
+  void thePythonClientPassesAgainstTheServer() throws Exception {
+    java.nio.file.Path log = java.nio.file.Path.of(
+        System.getProperty("agentwire.buildDirectory", "target"), "python-client.log");
+    Process python = new ProcessBuilder("/usr/bin/python3", "src/test/python/agent_pipeline_client.py",
+        "--base-url", "http://127.0.0.1:" + base.getPort())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+    boolean finished = python.waitFor(90, TimeUnit.SECONDS);
+    if (!finished) {
+      python.destroyForcibly();
+    }
+    String output = java.nio.file.Files.readString(log);
+    assertThat(finished).as("finished: %s", output).isTrue();
+    assertThat(python.exitValue()).as(output).isZero();
+    assertThat(output).containsPattern("(?m)^ok: \\d+ events, seq \\d+\\.\\.\\d+$");
+  }
+
   // --- helpers ---
 
   static String run(String agent, JsonValue input, String runId) {
