@@ -102,7 +102,8 @@ final class Run implements RunContext {
   public JsonValue tool(String tool, JsonValue arguments, Tool call) throws Exception {
     emitUnlessCancelled(
         "tool_executing", Json.createObjectBuilder().add("tool", tool).add("arguments", arguments));
-    JsonValue result = call.call();
+    JsonValue answer = call.call();
+    JsonValue result = answer == null ? JsonValue.NULL : answer;
     // The pair is completed even if a cancel arrived meanwhile: tool calls come in pairs.
     emit("tool_completed", Json.createObjectBuilder().add("tool", tool).add("result", result));
     if (cancelled()) {

@@ -26,9 +26,10 @@ public class AgentwireEndpoint {
     connections.open(socket);
   }
 
+  /** Fragments, not whole messages: agentwire applies its own size limit while assembling. */
   @OnMessage
-  public void text(Session socket, String text) {
-    connections.receive(socket, text);
+  public void text(Session socket, String fragment, boolean last) {
+    connections.receive(socket, fragment, last);
   }
 
   @OnMessage

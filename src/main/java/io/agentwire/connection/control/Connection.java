@@ -42,11 +42,12 @@ public final class Connection {
   private volatile int closeCode;
   private volatile long lastTrafficNanos = System.nanoTime();
   private final RateLimit rate;
+  private final Assembler inbound;
   private final List<Future<?>> timers = new ArrayList<>();
   private boolean timersCancelled;
 
   Connection(Session socket, Clock clock, int holdCapacity, int messagesPerSecond,
-      Outbound outbound, String token) {
+      int maxMessageBytes, Outbound outbound, String token) {
     this.socket = socket;
     this.machine = new ConnectionStateMachine(clock);
     this.openedNanos = System.nanoTime();
@@ -55,6 +56,11 @@ public final class Connection {
     this.outbound = outbound;
     this.pendingToken = token;
     this.rate = new RateLimit(messagesPerSecond, openedNanos);
+    this.inbound = new Assembler(maxMessageBytes);
+  }
+
+  Assembler inbound() {
+    return inbound;
   }
 
   /** Something arrived from the client (a message or a pong). */

@@ -76,7 +76,6 @@ public class Connections {
   public record ConnectionClosed(Connection connection) {}
 
   public void open(Session socket) {
-    socket.setMaxTextMessageBufferSize(settings.maxMessageBytes());
     String token = (String) socket.getUserProperties().remove(TOKEN);
     String socketId = socket.getId();
     Outbound outbound =
@@ -89,7 +88,7 @@ public class Connections {
             (text, failure) -> executor.execute(() -> sendFailed(socketId, failure)));
     Connection c =
         new Connection(socket, clock, readiness.holdMaxMessages(), settings.messagesPerSecond(),
-            outbound, token);
+            settings.maxMessageBytes(), outbound, token);
     bySocket.put(socketId, c);
     transition(c, new ConnectionEvent.Opened());
     startHeartbeat(c);
@@ -143,13 +142,32 @@ public class Connections {
     }
   }
 
-  public void receive(Session socket, String text) {
+  /** One fragment of a text message; whole messages go on to the gate. */
+  public void receive(Session socket, String fragment, boolean last) {
     Connection c = bySocket.get(socket.getId());
     if (c == null) {
-      telemetry.race(RacePattern.MESSAGE_AFTER_CLOSE, "socket-" + socket.getId(), "no connection");
+      if (last) {
+        telemetry.race(RacePattern.MESSAGE_AFTER_CLOSE, "socket-" + socket.getId(),
+            "no connection");
+      }
       return;
     }
     c.traffic();
+    if (c.state().isEnding()) {
+      if (last) {
+        telemetry.race(RacePattern.MESSAGE_AFTER_CLOSE, c.logId(), "state " + c.state());
+      }
+      return;
+    }
+    Assembler.Result result = c.inbound().append(fragment, last);
+    if (result instanceof Assembler.Result.TooBig) {
+      close(c, CloseCode.TOO_BIG, CloseCode.TOO_BIG.reason(), false);
+    } else if (result instanceof Assembler.Result.Complete complete) {
+      receive(c, complete.text());
+    }
+  }
+
+  private void receive(Connection c, String text) {
     if (!c.admitMessage()) {
       close(c, CloseCode.TOO_MANY, CloseCode.TOO_MANY.reason(), false);
       return;
@@ -194,7 +212,8 @@ public class Connections {
 
   /**
    * An error reported by the container. A message over the size limit is the client's fault, not
-   * a defect: Tyrus reports it here as MessageTooBigException and closes with 1009 itself. Anything
+   * a defect: should Tyrus ever enforce a limit before our {@link Assembler} (it reports that here
+   * as MessageTooBigException, after closing with 1009 itself), it is no incident. Anything
    * else is a defect: logged with an incident id beside its stack trace, then closed with 1011 (G5).
    */
   public void failed(Session socket, Throwable error) {

@@ -24,15 +24,17 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @WebFilter(urlPatterns = "/ws", asyncSupported = true)
 public class HandshakeFilter extends HttpFilter {
 
+  // Optional: an empty value counts as missing in MicroProfile Config, and empty is a valid
+  // setting here (no browser origin at all).
   @Inject
-  @ConfigProperty(name = "agentwire.security.allowed-origins", defaultValue = "")
-  String allowedOrigins;
+  @ConfigProperty(name = "agentwire.security.allowed-origins")
+  java.util.Optional<String> allowedOrigins;
 
   private OriginPolicy origins;
 
   @Override
   public void init() {
-    origins = OriginPolicy.of(allowedOrigins);
+    origins = OriginPolicy.of(allowedOrigins.orElse(""));
   }
 
   @Override

@@ -1,8 +1,8 @@
 package io.agentwire.session.entity;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.json.spi.JsonProvider;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -13,6 +13,12 @@ import java.util.function.Consumer;
  * to the sink under one lock, so the order of {@code seq} is the order of sending.
  */
 public final class StreamSession {
+
+  /**
+   * Looked up once: {@code Json.createObjectBuilder()} repeats the ServiceLoader lookup on every call
+   * (jakartaee/jsonp-api#154), and events are built under this session's lock.
+   */
+  private static final JsonProvider JSON = JsonProvider.provider();
 
   private final String id;
   private final String subject;
@@ -56,7 +62,7 @@ public final class StreamSession {
    */
   public synchronized JsonObject emit(String type, String runId, JsonObjectBuilder data) {
     JsonObject event =
-        Json.createObjectBuilder()
+        JSON.createObjectBuilder()
             .add("type", type)
             .add("seq", ++lastSeq)
             .add("runId", runId)
