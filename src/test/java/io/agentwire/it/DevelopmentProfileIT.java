@@ -272,6 +272,17 @@ class DevelopmentProfileIT {
     assertThat(limitError.getString("ref")).isEqualTo("r5");
     assertThat(byRun).containsOnlyKeys("r1", "r2", "r3", "r4");
     byRun.values().forEach(events -> assertContractOrder(events, -1));
+    // They really run at once: before the first run ends, every run has started thinking.
+    List<String> thinkingBeforeFirstEnd = new ArrayList<>();
+    for (JsonObject m : all) {
+      if (m.getString("type").equals("agent_completed")) {
+        break;
+      }
+      if (m.getString("type").equals("agent_thinking")) {
+        thinkingBeforeFirstEnd.add(m.getString("runId"));
+      }
+    }
+    assertThat(thinkingBeforeFirstEnd).containsAll(List.of("r1", "r2", "r3", "r4"));
     for (int i = 0; i < all.size(); i++) {
       assertThat(all.get(i).getJsonNumber("seq").longValue()).isEqualTo(lastSeq + 1 + i);
     }

@@ -11,6 +11,7 @@ import io.agentwire.diagnostics.control.Telemetry;
 import io.agentwire.session.entity.StreamSession;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorDefinition;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,7 +29,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * is done by a {@link Runner}; this bean hands it the container's collaborators.
  */
 @ApplicationScoped
+@ManagedExecutorDefinition(name = Runs.EXECUTOR, maxAsync = 256)
 public class Runs {
+
+  /**
+   * Agent runs get their own executor: an agent may block (pause, I/O), and must not starve
+   * connection set-up or the liveness check, which use the default executor.
+   */
+  static final String EXECUTOR = "java:app/concurrent/agentwire-agents";
 
   @Inject @Any Instance<Agent> agents;
   @Inject Connections connections;
@@ -39,7 +47,8 @@ public class Runs {
   @ConfigProperty(name = "agentwire.agents.cancel-grace")
   Duration cancelGrace;
 
-  @Resource ManagedExecutorService executor;
+  @Resource(lookup = EXECUTOR)
+  ManagedExecutorService executor;
   @Resource ManagedScheduledExecutorService scheduler;
 
   private Runner runner;

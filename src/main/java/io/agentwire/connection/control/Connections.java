@@ -96,12 +96,18 @@ public class Connections {
   }
 
   /**
-   * Ping frames every interval; two silent intervals close with 1001. The container's own idle
-   * timeout is set to four intervals so that ours acts first: Tyrus's closes with 1000 (PAYARA.md).
+   * Ping frames every interval; two silent intervals close with 1001 (PROTOCOL section 5).
+   *
+   * <p>The container's own idle timeout stays off (0, Tyrus's default), deliberately: it closes
+   * with 1000, and raising it from 0 races Tyrus's idle task. TyrusSession schedules an
+   * IdleTimeoutCommand with delay 0 while the timeout is 0; that command closes the session if
+   * the timeout is positive when it finally runs ({@code TyrusSession.IdleTimeoutCommand},
+   * {@code restartIdleTimeoutExecutor}, Tyrus 2.1.5). Under load the stale command ran after
+   * {@code setMaxIdleTimeout} and closed healthy new connections as "idle" (seen in the
+   * 200-connection IT).
    */
   private void startHeartbeat(Connection c) {
     Duration interval = settings.heartbeat();
-    c.socket().setMaxIdleTimeout(interval.multipliedBy(4).toMillis());
     c.timer(scheduler.scheduleAtFixedRate(() -> beat(c), interval.toMillis(),
         interval.toMillis(), TimeUnit.MILLISECONDS));
   }
