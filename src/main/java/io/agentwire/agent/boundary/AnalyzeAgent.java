@@ -25,8 +25,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class AnalyzeAgent implements Agent {
 
-  /** A word: a run of letters, digits, underscores and apostrophes, compared lower-cased. */
-  private static final Pattern WORD = Pattern.compile("[\\w']+", Pattern.UNICODE_CHARACTER_CLASS);
+  /**
+   * A word: a run of letters, numbers, underscores and apostrophes, compared lower-cased. Written
+   * as Unicode categories so that it means what Python's {@code [\w']+} means on str (the outside
+   * client's rule); Java's UNICODE_CHARACTER_CLASS {@code \w} would also take combining marks.
+   */
+  private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}_']+");
 
   static final int KEYWORDS = 3;
 

@@ -38,6 +38,14 @@ class AnalyzeAgentTest {
         .containsExactly("don't", "stop", "ünïcode_words", "naïve", "42x", "qué");
   }
 
+  /** What Python's re.findall(r"[\w']+", text.lower()) answers: combining marks split words. */
+  @Test
+  void agreesWithThePythonClientOnCombiningMarks() {
+    assertThat(AnalyzeAgent.words("ne\u0301e")).containsExactly("ne", "e");
+    assertThat(AnalyzeAgent.words("हिन्दी")).containsExactly("ह", "न", "द");
+    assertThat(AnalyzeAgent.words("x²y Ⅻ a_b")).containsExactly("x²y", "ⅻ", "a_b");
+  }
+
   @Test
   void reportsBothToolsInPairsAndSummarisesThemInTheOutput() throws Exception {
     List<String> calls = new ArrayList<>();
