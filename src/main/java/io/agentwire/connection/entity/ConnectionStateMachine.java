@@ -62,13 +62,30 @@ public final class ConnectionStateMachine {
   private static final Set<Class<? extends ConnectionEvent>> IDEMPOTENT =
       Set.of(CloseRequested.class, Closed.class);
 
+  /** The timeline keeps set-up (the first entries) and the most recent ones: runs add two each. */
+  static final int TIMELINE_HEAD = 8;
+
+  static final int TIMELINE_TAIL = 120;
+
   private final Clock clock;
   private final List<Transition> timeline = new ArrayList<>();
+  private final java.util.ArrayDeque<Transition> recent = new java.util.ArrayDeque<>();
   private ConnectionState state = CONNECTING;
 
   public ConnectionStateMachine(Clock clock) {
     this.clock = clock;
-    timeline.add(new Transition(null, CONNECTING, "Created", clock.instant()));
+    record(new Transition(null, CONNECTING, "Created", clock.instant()));
+  }
+
+  private void record(Transition t) {
+    if (timeline.size() < TIMELINE_HEAD) {
+      timeline.add(t);
+      return;
+    }
+    recent.addLast(t);
+    if (recent.size() > TIMELINE_TAIL) {
+      recent.removeFirst();
+    }
   }
 
   /** The single transition function. */
@@ -79,7 +96,7 @@ public final class ConnectionStateMachine {
     }
     ConnectionState from = state;
     state = target;
-    timeline.add(new Transition(from, target, event.name(), clock.instant()));
+    record(new Transition(from, target, event.name(), clock.instant()));
     return new Outcome.Moved(from, target);
   }
 
@@ -92,8 +109,11 @@ public final class ConnectionStateMachine {
     return state;
   }
 
+  /** Set-up and the most recent transitions, oldest first. */
   public synchronized List<Transition> timeline() {
-    return List.copyOf(timeline);
+    List<Transition> all = new ArrayList<>(timeline);
+    all.addAll(recent);
+    return List.copyOf(all);
   }
 
   /** The state an event would lead to from a state, for the table-driven tests. */

@@ -90,6 +90,22 @@ class ConnectionStateMachineTest {
   }
 
   @Test
+  void keepsSetUpAndTheMostRecentTransitionsOfALongLife() {
+    ConnectionStateMachine machine = machineIn(READY);
+    for (int i = 0; i < 10_000; i++) {
+      machine.next(new RunStarted());
+      machine.next(new RunsIdle());
+    }
+    List<ConnectionStateMachine.Transition> timeline = machine.timeline();
+
+    assertThat(timeline).hasSize(ConnectionStateMachine.TIMELINE_HEAD
+        + ConnectionStateMachine.TIMELINE_TAIL);
+    assertThat(timeline.subList(0, 4)).extracting(ConnectionStateMachine.Transition::to)
+        .containsExactly(CONNECTING, ACCEPTED, AUTHENTICATED, READY);
+    assertThat(timeline.get(timeline.size() - 1).event()).isEqualTo("RunsIdle");
+  }
+
+  @Test
   void statesCarryTheirPredicates() {
     assertThat(Stream.of(ConnectionState.values()).filter(ConnectionState::isSettingUp))
         .containsExactly(CONNECTING, ACCEPTED, AUTHENTICATED, SERVICES_READY);
