@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The registry of live connections and the owner of their lifecycle: open, receive, close. The
@@ -263,6 +264,25 @@ public class Connections {
                 });
     if (flush) {
       c.outbound().finish(closeSocket);
+    } else if (code == CloseCode.TOO_SLOW) {
+      // The client reads too slowly, so the container's write queue is full and our send in flight
+      // waits in Tyrus's own queue. Closing now would queue the close frame behind it, and Tyrus
+      // ends the connection right after queueing a close frame, failing whatever it still queues
+      // (ProtocolHandler.close -> TyrusWebSocket.onClose -> doClose -> TyrusServletWriter.close,
+      // Tyrus 2.1.5): the client would read the buffered events, then an end without 4408. So drop
+      // the queue (the events stay in the session) and close when the send in flight completes:
+      // the container's queue has just drained below its limit then, and a client that reads again
+      // gets the close frame behind the events. One that does not read for a heartbeat interval is
+      // closed anyway; it could not see a close frame either.
+      AtomicBoolean once = new AtomicBoolean();
+      Runnable closeOnce = () -> {
+        if (once.compareAndSet(false, true)) {
+          closeSocket.run();
+        }
+      };
+      c.outbound().discard(closeOnce);
+      c.timer(scheduler.schedule(closeOnce, settings.heartbeat().toMillis(),
+          TimeUnit.MILLISECONDS));
     } else {
       c.outbound().abort();
       closeSocket.run();

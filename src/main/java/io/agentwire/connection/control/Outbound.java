@@ -83,10 +83,29 @@ public final class Outbound {
 
   /** Accepts nothing more; runs {@code then} once what is queued has been sent. */
   public void finish(Runnable then) {
+    finish(then, false);
+  }
+
+  /**
+   * Drops what is queued and accepts nothing more, but lets the send in flight complete and runs
+   * {@code then} after it (at once if none is in flight). The container completes a send when it
+   * takes the frame into its own write queue, which it does once that queue has room again.
+   */
+  public void discard(Runnable then) {
+    finish(then, true);
+  }
+
+  private void finish(Runnable then, boolean discardQueued) {
     boolean now;
     synchronized (this) {
       if (closed) {
         return;
+      }
+      if (discardQueued) {
+        for (Frame f : queue) {
+          queuedBytes -= f.bytes();
+        }
+        queue.clear();
       }
       whenFlushed = then;
       now = !opened || (queue.isEmpty() && !inFlight);

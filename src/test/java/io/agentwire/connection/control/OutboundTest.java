@@ -131,6 +131,35 @@ class OutboundTest {
   }
 
   @Test
+  void discardDropsTheQueueAndRunsTheCloseOnceTheSendInFlightCompletes() {
+    Outbound out = outbound(1024);
+    out.open("ready"); // in flight: the container has not taken it yet
+    out.offer("event-1");
+    out.offer("event-2");
+    List<String> order = new CopyOnWriteArrayList<>();
+    out.discard(() -> order.add("close"));
+
+    assertThat(out.offer("after")).isEqualTo(Accepted.AFTER_CLOSE);
+    assertThat(out.queuedBytes()).as("only the send in flight is left").isEqualTo(5);
+    assertThat(order).as("not before the send in flight completes").isEmpty();
+    remote.completeAll();
+
+    assertThat(remote.wire).containsExactly("ready");
+    assertThat(order).containsExactly("close");
+  }
+
+  @Test
+  void discardWithNothingInFlightRunsTheCloseAtOnce() {
+    Outbound out = outbound(1024);
+    out.open("ready");
+    remote.completeAll();
+    List<String> order = new CopyOnWriteArrayList<>();
+    out.discard(() -> order.add("close"));
+
+    assertThat(order).containsExactly("close");
+  }
+
+  @Test
   void aFailedSendClosesTheQueueAndIsReported() {
     Outbound out = outbound(1024);
     out.open("ready");
