@@ -23,6 +23,8 @@ final class Run implements RunContext {
   private final long startedNanos = System.nanoTime();
   private final CountDownLatch cancelSignal = new CountDownLatch(1);
   private boolean ended;
+  /** The tool between its tool_executing and tool_completed, if any. */
+  private String openTool;
   private Future<?> execution;
 
   Run(String id, String agent, StreamSession session) {
@@ -80,6 +82,13 @@ final class Run implements RunContext {
     if (ended) {
       return false;
     }
+    if (openTool != null) {
+      // Ended inside a tool call (the tool threw, or the cancel grace passed): tool calls still
+      // come in pairs (PROTOCOL section 4), and the agent's own tool_completed would be dropped.
+      session.emit("tool_completed", id, Json.createObjectBuilder().add("tool", openTool)
+          .add("result", JsonValue.NULL).add("interrupted", true));
+      openTool = null;
+    }
     session.emit(type, id, data);
     ended = true;
     return true;
@@ -98,14 +107,26 @@ final class Run implements RunContext {
     emitUnlessCancelled("agent_thinking", Json.createObjectBuilder().add("text", text));
   }
 
+  /** Emits a tool event unless the run has ended, and records which call it leaves open. */
+  private synchronized void emitTool(String type, String leftOpen, JsonObjectBuilder data) {
+    if (!ended) {
+      session.emit(type, id, data);
+      openTool = leftOpen;
+    }
+  }
+
   @Override
   public JsonValue tool(String tool, JsonValue arguments, Tool call) throws Exception {
-    emitUnlessCancelled(
-        "tool_executing", Json.createObjectBuilder().add("tool", tool).add("arguments", arguments));
+    if (cancelled()) {
+      throw new RunCancelledException();
+    }
+    emitTool("tool_executing", tool,
+        Json.createObjectBuilder().add("tool", tool).add("arguments", arguments));
     JsonValue answer = call.call();
     JsonValue result = answer == null ? JsonValue.NULL : answer;
     // The pair is completed even if a cancel arrived meanwhile: tool calls come in pairs.
-    emit("tool_completed", Json.createObjectBuilder().add("tool", tool).add("result", result));
+    emitTool("tool_completed", null,
+        Json.createObjectBuilder().add("tool", tool).add("result", result));
     if (cancelled()) {
       throw new RunCancelledException();
     }

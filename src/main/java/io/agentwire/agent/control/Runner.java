@@ -202,7 +202,11 @@ final class Runner {
     });
   }
 
+  /** At most 64 chars and an ellipsis, never ending inside a surrogate pair. */
   private static String abbreviate(String s) {
-    return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    if (s.length() <= 64) {
+      return s;
+    }
+    return s.substring(0, Character.isHighSurrogate(s.charAt(63)) ? 63 : 64) + "…";
   }
 }

@@ -1,5 +1,7 @@
 package io.agentwire.connection.boundary;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.agentwire.connection.entity.ClientMessage.Ack;
 import io.agentwire.connection.entity.ClientMessage.Cancel;
 import io.agentwire.connection.entity.ClientMessage.Ping;
@@ -96,6 +98,9 @@ public class MessageDecoder {
       if (parser.hasNext()) {
         return badRequest(null, "a message is one JSON object, with nothing after it");
       }
+      if (!wellFormed(object)) {
+        return badRequest(null, "a string holds half a surrogate pair");
+      }
       return interpret(object);
     } catch (JsonParsingException e) {
       return refusedBy(e, "not valid JSON" + where(e.getLocation(), text));
@@ -112,6 +117,37 @@ public class MessageDecoder {
       // (JsonParserImpl.Stack.push). Anything else lands here too, to keep "never throws".
       return refusedBy(e, "not acceptable JSON: " + excerpt(e.getMessage()));
     }
+  }
+
+  /**
+   * Whether every key and string is well-formed UTF-16. JSON lets an escape name half a surrogate
+   * pair (RFC 8259 section 8.2), but no text frame can carry it back: Tyrus's strict UTF-8 encoder
+   * throws an Error on the sending thread (TextFrame.encode), so echoing it in a pong, a ref or an
+   * event would break the connection.
+   */
+  private static boolean wellFormed(JsonValue value) {
+    return switch (value.getValueType()) {
+      case STRING -> wellFormedText(((JsonString) value).getString());
+      case OBJECT ->
+          value.asJsonObject().entrySet().stream()
+              .allMatch(e -> wellFormedText(e.getKey()) && wellFormed(e.getValue()));
+      case ARRAY -> value.asJsonArray().stream().allMatch(MessageDecoder::wellFormed);
+      default -> true;
+    };
+  }
+
+  private static boolean wellFormedText(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Decoded interpret(JsonObject message) {
@@ -184,18 +220,23 @@ public class MessageDecoder {
         : " at offset " + at.getStreamOffset();
   }
 
-  /** At most {@link #EXCERPT_LENGTH} chars, never ending inside a surrogate pair. */
+  /**
+   * At most {@link #EXCERPT_LENGTH} chars, never ending inside a surrogate pair nor holding half of
+   * one (Parsson quotes a repeated key, escapes included, in its exception's message).
+   */
   static String excerpt(String text) {
     if (text == null) {
       return "";
     }
-    if (text.length() <= EXCERPT_LENGTH) {
-      return text;
+    String cut = text;
+    if (text.length() > EXCERPT_LENGTH) {
+      int end =
+          Character.isHighSurrogate(text.charAt(EXCERPT_LENGTH - 1))
+              ? EXCERPT_LENGTH - 1
+              : EXCERPT_LENGTH;
+      cut = text.substring(0, end) + "…";
     }
-    int end =
-        Character.isHighSurrogate(text.charAt(EXCERPT_LENGTH - 1))
-            ? EXCERPT_LENGTH - 1
-            : EXCERPT_LENGTH;
-    return text.substring(0, end) + "…";
+    // getBytes encodes half a surrogate pair as '?', so what comes back fits in a text frame.
+    return wellFormedText(cut) ? cut : new String(cut.getBytes(UTF_8), UTF_8);
   }
 }

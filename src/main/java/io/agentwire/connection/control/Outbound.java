@@ -153,7 +153,13 @@ public final class Outbound {
         next = queue.pollFirst();
         inFlight = true;
       }
-      remote.send(next.text(), failure -> sent(next, failure));
+      try {
+        remote.send(next.text(), failure -> sent(next, failure));
+      } catch (RuntimeException | Error e) {
+        // A send that throws (Tyrus's strict UTF-8 encoder throws an Error from TextFrame.encode)
+        // must not leave the send marked in flight forever: treat it as a failed send.
+        sent(next, e);
+      }
     }
     flushedCheck();
   }

@@ -362,7 +362,7 @@ class RunnerTest {
     CountDownLatch inTool = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean interrupted = new AtomicBoolean();
-    // Its tool_completed comes after the run was ended by the grace: it must be dropped.
+    // Its own tool_completed comes after the run was ended by the grace: it must be dropped.
     agent("stubborn", (input, context) -> {
       try {
         context.tool("slow", input, () -> {
@@ -392,8 +392,28 @@ class RunnerTest {
     release.countDown();
     executor.shutdown();
     assertThat(executor.awaitTermination(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    // The runner closes the pair itself when the grace ends the run inside the tool call.
+    List<JsonObject> run = eventsOf("r1");
+    assertThat(types(run))
+        .containsExactly("agent_started", "tool_executing", "tool_completed", "agent_cancelled");
+    assertThat(run.get(2).getJsonObject("data"))
+        .containsEntry("tool", Json.createValue("slow"))
+        .containsEntry("result", JsonValue.NULL)
+        .containsEntry("interrupted", JsonValue.TRUE);
+  }
+
+  @Test
+  void closesTheToolPairWhenAToolThrows() {
+    agent("fragile", (input, context) -> context.tool("explode", input, () -> {
+      throw new IllegalStateException("tool broke");
+    }));
+    Runner runner = runner(4, WAIT);
+    start(runner, "fragile", "r1");
+
+    assertThat(awaitEnd("r1", WAIT).getString("type")).isEqualTo("agent_failed");
+    assertContractOrder(eventsOf("r1"));
     assertThat(types(eventsOf("r1")))
-        .containsExactly("agent_started", "tool_executing", "agent_cancelled");
+        .containsExactly("agent_started", "tool_executing", "tool_completed", "agent_failed");
   }
 
   static Stream<Throwable> failures() {

@@ -48,19 +48,29 @@ class MessageDecoderFuzzTest {
     if (decoded instanceof Refused refused) {
       assertThat(refused.code()).isIn(MessageDecoder.BAD_REQUEST, MessageDecoder.UNKNOWN_TYPE);
       assertThat(refused.message()).isNotBlank().hasSizeLessThan(120);
+      assertSendable(refused.message());
       if (refused.ref() != null) {
         assertThat(refused.ref()).hasSizeLessThanOrEqualTo(MessageDecoder.EXCERPT_LENGTH + 1);
+        assertSendable(refused.ref());
       }
     } else if (decoded instanceof Message message && message.message() instanceof Run run) {
       assertThat(run.agent()).isNotNull();
       assertThat(run.input()).isNotNull();
       run.runId().ifPresent(id -> assertThat(id).isNotEmpty().hasSizeLessThanOrEqualTo(128));
+      assertSendable(run.agent());
+      run.runId().ifPresent(MessageDecoderFuzzTest::assertSendable);
     } else if (decoded instanceof Message message && message.message() instanceof Cancel cancel) {
       assertThat(cancel.runId()).isNotEmpty().hasSizeLessThanOrEqualTo(128);
+      assertSendable(cancel.runId());
     } else if (decoded instanceof Message message && message.message() instanceof Ack ack) {
       assertThat(ack.seq()).isNotNegative();
     } else {
       assertThat(((Ping) ((Message) decoded).message()).id()).isNotNull();
     }
+  }
+
+  /** Echoed to the client: Tyrus throws an Error for half a surrogate pair (TextFrame.encode). */
+  private static void assertSendable(String text) {
+    assertThat(UTF_8.newEncoder().canEncode(text)).as("well-formed: %s", text).isTrue();
   }
 }

@@ -58,6 +58,9 @@ class MessageDecoderTest {
               new Ping(Optional.of(json("{\"n\":1,\"tags\":[\"a\"]}")))),
           Map.entry("ping-with-null-id.json", new Ping(Optional.of(JsonValue.NULL))),
           Map.entry("ping-with-huge-exponent-id.json", new Ping(Optional.of(json("1E999999999")))),
+          Map.entry(
+              "ping-with-surrogate-pair-id.json",
+              new Ping(Optional.of(Json.createValue("\ud83d\ude00")))),
           Map.entry("unknown-fields.json", new Cancel("r-1")),
           Map.entry("whitespace-around.json", new Ping(Optional.empty())),
           Map.entry(
@@ -146,6 +149,19 @@ class MessageDecoderTest {
     String text = "a".repeat(MessageDecoder.EXCERPT_LENGTH - 1) + "😀".repeat(10);
 
     assertThat(MessageDecoder.excerpt(text)).isEqualTo("a".repeat(39) + "…");
+  }
+
+  @Test
+  void excerptReplacesHalfASurrogatePair() {
+    assertThat(MessageDecoder.excerpt("a\uD800b\uDC00c😀")).isEqualTo("a?b?c😀");
+  }
+
+  @Test
+  void refusalOfARepeatedKeyQuotesNoHalfSurrogatePair() {
+    Refused refused = (Refused) decoder.decode("{\"\\ud800k\":1,\"\\ud800k\":2}");
+
+    assertThat(refused.code()).isEqualTo("bad_request");
+    assertThat(UTF_8.newEncoder().canEncode(refused.message())).isTrue();
   }
 
   @ParameterizedTest

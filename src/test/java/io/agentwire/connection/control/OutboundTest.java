@@ -160,6 +160,18 @@ class OutboundTest {
   }
 
   @Test
+  void aSendThatThrowsIsAFailedSendNotAStuckQueue() {
+    Outbound out = new Outbound((text, done) -> {
+      throw new Error("unencodable");
+    }, 1024, (text, failure) -> failures.add(failure));
+
+    out.open("ready");
+
+    assertThat(failures).extracting(Throwable::getMessage).containsExactly("unencodable");
+    assertThat(out.offer("more")).isEqualTo(Accepted.AFTER_CLOSE);
+  }
+
+  @Test
   void aFailedSendClosesTheQueueAndIsReported() {
     Outbound out = outbound(1024);
     out.open("ready");
