@@ -2,11 +2,9 @@ package io.agentwire.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
 import io.agentwire.security.TestTokens;
 import jakarta.json.JsonObject;
 import java.net.URL;
-import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +41,9 @@ class DefendedConnectionIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.agentwire(SetupWindow.trustingTestKey("""
+    return Deployments.agentwire(
+            SetupWindow.trustingTestKey(
+                """
             mp.config.profile=production
             mp.jwt.verify.clock.skew=1
             agentwire.security.allowed-origins=https://app.agentwire.example
@@ -76,16 +76,21 @@ class DefendedConnectionIT {
     return Stream.of(
         Arguments.of("expired", TestTokens.expired(key, Duration.ofMinutes(5)), "expired"),
         Arguments.of("wrong issuer", TestTokens.wrongIssuer(key), "wrong issuer"),
-        Arguments.of("alg none", TestTokens.unsigned(TestTokens.claims("mallory").build()),
+        Arguments.of(
+            "alg none",
+            TestTokens.unsigned(TestTokens.claims("mallory").build()),
             "unsupported algorithm"),
-        Arguments.of("HS256 keyed with the public key",
+        Arguments.of(
+            "HS256 keyed with the public key",
             TestTokens.hs256WithPublicKeyAsSecret(key, TestTokens.claims("mallory").build()),
             "unsupported algorithm"),
-        Arguments.of("future nbf", TestTokens.notYetValid(key, Duration.ofMinutes(5)),
-            "not yet valid"),
+        Arguments.of(
+            "future nbf", TestTokens.notYetValid(key, Duration.ofMinutes(5)), "not yet valid"),
         Arguments.of("garbage", "not.a.token", "malformed token"),
-        Arguments.of("signed by another key",
-            TestTokens.valid(TestTokens.newRsaKey("other"), "mallory"), "bad signature"));
+        Arguments.of(
+            "signed by another key",
+            TestTokens.valid(TestTokens.newRsaKey("other"), "mallory"),
+            "bad signature"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -102,8 +107,11 @@ class DefendedConnectionIT {
   @Test
   void aTokenThatExpiresWhileOpenClosesWith4401AndNoEventFollows() {
     Instant exp = Instant.now().plusSeconds(3);
-    String token = remember(TestTokens.sign(TestTokens.rsaKey(),
-        TestTokens.claims("short-lived").expirationTime(Date.from(exp)).build()));
+    String token =
+        remember(
+            TestTokens.sign(
+                TestTokens.rsaKey(),
+                TestTokens.claims("short-lived").expirationTime(Date.from(exp)).build()));
     Ws ws = Ws.connect(base, token);
     ws.next("ready");
     ws.send("{\"type\":\"run\",\"agent\":\"stubborn\",\"input\":null,\"runId\":\"long\"}");
@@ -124,8 +132,12 @@ class DefendedConnectionIT {
 
   @Test
   void refusesAForeignOriginWith403BeforeTheUpgrade() throws Exception {
-    try (RawWs raw = RawWs.open(base, null, Map.of("Origin", "https://evil.example",
-        "Authorization", "Bearer " + token("origin")))) {
+    try (RawWs raw =
+        RawWs.open(
+            base,
+            null,
+            Map.of(
+                "Origin", "https://evil.example", "Authorization", "Bearer " + token("origin")))) {
       assertThat(raw.status()).isEqualTo(403);
       assertThat(raw.body()).contains("\"error\":\"forbidden_origin\"");
     }
@@ -133,8 +145,15 @@ class DefendedConnectionIT {
 
   @Test
   void letsAnAllowedOriginAndAClientWithoutOriginIn() throws Exception {
-    try (RawWs raw = RawWs.open(base, null, Map.of("Origin", "https://app.agentwire.example",
-        "Authorization", "Bearer " + token("allowed-origin")))) {
+    try (RawWs raw =
+        RawWs.open(
+            base,
+            null,
+            Map.of(
+                "Origin",
+                "https://app.agentwire.example",
+                "Authorization",
+                "Bearer " + token("allowed-origin")))) {
       assertThat(raw.status()).isEqualTo(101);
       assertThat(raw.next().text()).contains("\"type\":\"ready\"");
     }
@@ -142,8 +161,15 @@ class DefendedConnectionIT {
 
   @Test
   void refusesForeignSubprotocolsWith400AndSelectsOurs() throws Exception {
-    try (RawWs raw = RawWs.open(base, null, Map.of("Sec-WebSocket-Protocol", "mqtt, graphql-ws",
-        "Authorization", "Bearer " + token("subprotocol")))) {
+    try (RawWs raw =
+        RawWs.open(
+            base,
+            null,
+            Map.of(
+                "Sec-WebSocket-Protocol",
+                "mqtt, graphql-ws",
+                "Authorization",
+                "Bearer " + token("subprotocol")))) {
       assertThat(raw.status()).isEqualTo(400);
       assertThat(raw.body()).contains("\"error\":\"unsupported_subprotocol\"");
     }
@@ -219,11 +245,13 @@ class DefendedConnectionIT {
   static Stream<Arguments> badMessages() {
     return Stream.of(
         Arguments.of("not JSON", "{not json", "bad_request"),
-        Arguments.of("deep nesting", "{\"type\":\"ping\",\"id\":" + "[".repeat(40)
-            + "]".repeat(40) + "}", "bad_request"),
-        Arguments.of("duplicate keys", "{\"type\":\"ping\",\"type\":\"run\"}", "bad_request"),
-        Arguments.of("huge number", "{\"type\":\"ack\",\"seq\":1E99999999999999999999}",
+        Arguments.of(
+            "deep nesting",
+            "{\"type\":\"ping\",\"id\":" + "[".repeat(40) + "]".repeat(40) + "}",
             "bad_request"),
+        Arguments.of("duplicate keys", "{\"type\":\"ping\",\"type\":\"run\"}", "bad_request"),
+        Arguments.of(
+            "huge number", "{\"type\":\"ack\",\"seq\":1E99999999999999999999}", "bad_request"),
         Arguments.of("wrong field type", "{\"type\":\"cancel\",\"runId\":42}", "bad_request"),
         Arguments.of("missing field", "{\"type\":\"run\",\"input\":1}", "bad_request"),
         Arguments.of("unknown type", "{\"type\":\"launch_missiles\"}", "unknown_type"));
@@ -250,8 +278,8 @@ class DefendedConnectionIT {
    */
   @Test
   void closesInvalidUtf8With1007AsRfc6455Requires() throws Exception {
-    try (RawWs raw = RawWs.open(base, null, Map.of("Authorization",
-        "Bearer " + token("bad-utf8")))) {
+    try (RawWs raw =
+        RawWs.open(base, null, Map.of("Authorization", "Bearer " + token("bad-utf8")))) {
       assertThat(raw.next().text()).contains("\"type\":\"ready\"");
       byte[] invalid = "{\"type\":\"ping\",\"id\":\"\u0000\"}".getBytes(StandardCharsets.UTF_8);
       invalid[invalid.length - 3] = (byte) 0xC3; // a lead byte without its continuation
@@ -265,8 +293,7 @@ class DefendedConnectionIT {
 
   @Test
   void closesASilentClientWith1001AfterTwoHeartbeatIntervals() throws Exception {
-    try (RawWs raw = RawWs.open(base, null, Map.of("Authorization",
-        "Bearer " + token("silent")))) {
+    try (RawWs raw = RawWs.open(base, null, Map.of("Authorization", "Bearer " + token("silent")))) {
       assertThat(raw.status()).isEqualTo(101);
       long start = System.nanoTime();
       RawWs.Frame close = raw.awaitClose();

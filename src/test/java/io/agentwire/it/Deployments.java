@@ -19,8 +19,8 @@ public final class Deployments {
 
   /** The built WAR with the given configuration lines layered over its defaults. */
   public static WebArchive agentwire(String configLines) {
-    File built = Path.of(System.getProperty("agentwire.buildDirectory", "target"), "agentwire.war")
-        .toFile();
+    File built =
+        Path.of(System.getProperty("agentwire.buildDirectory", "target"), "agentwire.war").toFile();
     WebArchive war =
         ShrinkWrap.create(ZipImporter.class, "ROOT.war").importFrom(built).as(WebArchive.class);
     JavaArchive config =

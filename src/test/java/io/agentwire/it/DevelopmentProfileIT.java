@@ -39,7 +39,8 @@ class DevelopmentProfileIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.agentwire("""
+    return Deployments.agentwire(
+            """
             mp.config.profile=development
             agentwire.chaos.init-delay=PT0.5S
             agentwire.agents.step-delay=PT0.1S
@@ -78,8 +79,8 @@ class DevelopmentProfileIT {
 
   @Test
   void holdsPingsSentRightAfterOpenAndAnswersThemInOrderAfterReady() {
-    double heldBefore = Http.metric(base, "agentwire_race_patterns_total", "pattern",
-        "message_before_ready");
+    double heldBefore =
+        Http.metric(base, "agentwire_race_patterns_total", "pattern", "message_before_ready");
     Ws ws = Ws.connect(base, token("early-pinger"));
     for (int i = 1; i <= 5; i++) {
       ws.send("{\"type\":\"ping\",\"id\":" + i + "}");
@@ -91,9 +92,10 @@ class DevelopmentProfileIT {
       assertThat(pong.getInt("id")).isEqualTo(i);
     }
     ws.close();
-    assertThat(Http.metric(base, "agentwire_race_patterns_total", "pattern",
-        "message_before_ready"))
-        .as("/metrics counts the held messages").isGreaterThanOrEqualTo(heldBefore + 5);
+    assertThat(
+            Http.metric(base, "agentwire_race_patterns_total", "pattern", "message_before_ready"))
+        .as("/metrics counts the held messages")
+        .isGreaterThanOrEqualTo(heldBefore + 5);
   }
 
   @Test
@@ -108,10 +110,14 @@ class DevelopmentProfileIT {
 
   @Test
   void refusesAnExpiredTokenWith4401() {
-    String expired = TestTokens.sign(TestTokens.developmentKey(),
-        TestTokens.claims(java.time.Instant.now().minus(Duration.ofHours(2)), "late")
-            .issuer(ISSUER).expirationTime(java.util.Date.from(
-                java.time.Instant.now().minus(Duration.ofMinutes(10)))).build());
+    String expired =
+        TestTokens.sign(
+            TestTokens.developmentKey(),
+            TestTokens.claims(java.time.Instant.now().minus(Duration.ofHours(2)), "late")
+                .issuer(ISSUER)
+                .expirationTime(
+                    java.util.Date.from(java.time.Instant.now().minus(Duration.ofMinutes(10))))
+                .build());
     Ws ws = Ws.connect(base, expired);
     Ws.Close close = ws.awaitClose();
 
@@ -136,14 +142,16 @@ class DevelopmentProfileIT {
     for (int i = 0; i < n; i++) {
       String subject = "crowd-" + (i % 10);
       String id = "p" + i;
-      outcomes.add(pool.submit(() -> {
-        Ws ws = Ws.connect(base, token(subject));
-        ws.send("{\"type\":\"ping\",\"id\":\"" + id + "\"}");
-        String first = ws.next().getString("type");
-        JsonObject second = ws.next();
-        ws.close();
-        return first + "," + second.getString("type") + "," + second.getString("id");
-      }));
+      outcomes.add(
+          pool.submit(
+              () -> {
+                Ws ws = Ws.connect(base, token(subject));
+                ws.send("{\"type\":\"ping\",\"id\":\"" + id + "\"}");
+                String first = ws.next().getString("type");
+                JsonObject second = ws.next();
+                ws.close();
+                return first + "," + second.getString("type") + "," + second.getString("id");
+              }));
     }
     pool.shutdown();
     assertThat(pool.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
@@ -197,8 +205,10 @@ class DevelopmentProfileIT {
         .isTrue();
 
     assertThat(Http.get(base, "/api/diagnostics", null).status()).isEqualTo(401);
-    assertThat(Http.get(base, "/api/diagnostics", Http.devToken(base, "user", "agentwire-user"))
-        .status()).isEqualTo(403);
+    assertThat(
+            Http.get(base, "/api/diagnostics", Http.devToken(base, "user", "agentwire-user"))
+                .status())
+        .isEqualTo(403);
     ws.close();
   }
 
@@ -214,9 +224,17 @@ class DevelopmentProfileIT {
     List<JsonObject> events = eventsUntilTerminal(ws, "pipe-1");
 
     assertContractOrder(events, lastSeq);
-    assertThat(events).extracting(e -> e.getString("type")).containsExactly(
-        "agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_thinking",
-        "tool_executing", "tool_completed", "agent_completed");
+    assertThat(events)
+        .extracting(e -> e.getString("type"))
+        .containsExactly(
+            "agent_started",
+            "agent_thinking",
+            "tool_executing",
+            "tool_completed",
+            "agent_thinking",
+            "tool_executing",
+            "tool_completed",
+            "agent_completed");
     assertThat(events.get(3).getJsonObject("data").getInt("result")).isEqualTo(15);
     assertThat(events.get(6).getJsonObject("data").getJsonArray("result").getString(0))
         .isEqualTo("agents");
@@ -227,14 +245,23 @@ class DevelopmentProfileIT {
   void echoCompletesWithItsInputForSeveralJsonShapes() {
     Ws ws = Ws.connect(base, token("echo"));
     ws.next("ready");
-    List<String> shapes = List.of("\"text\"", "42", "-1.5", "true", "null", "[1,\"two\",[3]]",
-        "{\"nested\":{\"list\":[{},[]],\"n\":0}}", "\"unicode ✓ \\u00e9\"");
+    List<String> shapes =
+        List.of(
+            "\"text\"",
+            "42",
+            "-1.5",
+            "true",
+            "null",
+            "[1,\"two\",[3]]",
+            "{\"nested\":{\"list\":[{},[]],\"n\":0}}",
+            "\"unicode ✓ \\u00e9\"");
     for (int i = 0; i < shapes.size(); i++) {
-      JsonValue input = Json.createReader(new StringReader("[" + shapes.get(i) + "]"))
-          .readArray().get(0);
+      JsonValue input =
+          Json.createReader(new StringReader("[" + shapes.get(i) + "]")).readArray().get(0);
       ws.send(run("echo", input, "echo-" + i));
       List<JsonObject> events = eventsUntilTerminal(ws, "echo-" + i);
-      assertThat(events).extracting(e -> e.getString("type"))
+      assertThat(events)
+          .extracting(e -> e.getString("type"))
           .containsExactly("agent_started", "agent_completed");
       assertThat(events.get(1).getJsonObject("data").get("output")).isEqualTo(input);
     }
@@ -262,7 +289,8 @@ class DevelopmentProfileIT {
       }
       all.add(m);
       byRun.computeIfAbsent(m.getString("runId"), k -> new ArrayList<>()).add(m);
-      if (m.getString("type").startsWith("agent_") && !m.getString("type").equals("agent_started")
+      if (m.getString("type").startsWith("agent_")
+          && !m.getString("type").equals("agent_started")
           && !m.getString("type").equals("agent_thinking")) {
         terminals++;
       }
@@ -288,8 +316,10 @@ class DevelopmentProfileIT {
     }
     // A slot is free again once runs ended.
     ws.send(run("echo", Json.createValue("again"), "r6"));
-    assertThat(eventsUntilTerminal(ws, "r6")).last()
-        .extracting(e -> e.getString("type")).isEqualTo("agent_completed");
+    assertThat(eventsUntilTerminal(ws, "r6"))
+        .last()
+        .extracting(e -> e.getString("type"))
+        .isEqualTo("agent_completed");
     ws.close();
   }
 
@@ -321,7 +351,9 @@ class DevelopmentProfileIT {
     JsonObject end = ws.next();
     assertThat(end.getString("type")).isEqualTo("agent_cancelled");
     ws.send("{\"type\":\"ping\",\"id\":\"after\"}");
-    assertThat(ws.next("pong").getString("id")).as("nothing of s1 after its end").isEqualTo("after");
+    assertThat(ws.next("pong").getString("id"))
+        .as("nothing of s1 after its end")
+        .isEqualTo("after");
     ws.close();
   }
 
@@ -339,7 +371,9 @@ class DevelopmentProfileIT {
     assertThat(data.getString("message")).doesNotContain("secret").doesNotContain("at io.");
 
     ws.send(run("echo", Json.createValue("still here"), "x2"));
-    assertThat(eventsUntilTerminal(ws, "x2")).last().extracting(e -> e.getString("type"))
+    assertThat(eventsUntilTerminal(ws, "x2"))
+        .last()
+        .extracting(e -> e.getString("type"))
         .isEqualTo("agent_completed");
     ws.close();
   }
@@ -372,15 +406,16 @@ class DevelopmentProfileIT {
     List<Future<String>> outcomes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int k = i;
-      Callable<String> client = () -> {
-        Ws ws = Ws.connect(base, token("echo-crowd-" + (k % 10)));
-        ws.send(run("echo", Json.createValue("hello " + k), "e" + k));
-        ws.next("ready");
-        List<JsonObject> events = eventsUntilTerminal(ws, "e" + k);
-        ws.close();
-        JsonObject last = events.get(events.size() - 1);
-        return last.getString("type") + ":" + last.getJsonObject("data").getString("output");
-      };
+      Callable<String> client =
+          () -> {
+            Ws ws = Ws.connect(base, token("echo-crowd-" + (k % 10)));
+            ws.send(run("echo", Json.createValue("hello " + k), "e" + k));
+            ws.next("ready");
+            List<JsonObject> events = eventsUntilTerminal(ws, "e" + k);
+            ws.close();
+            JsonObject last = events.get(events.size() - 1);
+            return last.getString("type") + ":" + last.getJsonObject("data").getString("output");
+          };
       outcomes.add(pool.submit(client));
     }
     pool.shutdown();
@@ -398,13 +433,18 @@ class DevelopmentProfileIT {
    */
   @Test
   void thePythonClientPassesAgainstTheServer() throws Exception {
-    java.nio.file.Path log = java.nio.file.Path.of(
-        System.getProperty("agentwire.buildDirectory", "target"), "python-client.log");
-    Process python = new ProcessBuilder("/usr/bin/python3", "src/test/python/agent_pipeline_client.py",
-        "--base-url", "http://127.0.0.1:" + base.getPort())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    java.nio.file.Path log =
+        java.nio.file.Path.of(
+            System.getProperty("agentwire.buildDirectory", "target"), "python-client.log");
+    Process python =
+        new ProcessBuilder(
+                "/usr/bin/python3",
+                "src/test/python/agent_pipeline_client.py",
+                "--base-url",
+                "http://127.0.0.1:" + base.getPort())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     boolean finished = python.waitFor(90, TimeUnit.SECONDS);
     if (!finished) {
       python.destroyForcibly();
@@ -433,7 +473,8 @@ class DevelopmentProfileIT {
       assertThat(m.getString("runId", null)).as("event of %s: %s", runId, m).isEqualTo(runId);
       events.add(m);
       String type = m.getString("type");
-      if (type.equals("agent_completed") || type.equals("agent_failed")
+      if (type.equals("agent_completed")
+          || type.equals("agent_failed")
           || type.equals("agent_cancelled")) {
         return events;
       }
@@ -459,8 +500,10 @@ class DevelopmentProfileIT {
         assertThat(e.getJsonObject("data").getString("tool")).isEqualTo(open);
         open = null;
       }
-      boolean terminal = type.equals("agent_completed") || type.equals("agent_failed")
-          || type.equals("agent_cancelled");
+      boolean terminal =
+          type.equals("agent_completed")
+              || type.equals("agent_failed")
+              || type.equals("agent_cancelled");
       assertThat(terminal).isEqualTo(i == events.size() - 1);
     }
     assertThat(open).as("every tool_executing has its tool_completed").isNull();

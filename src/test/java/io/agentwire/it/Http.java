@@ -40,9 +40,12 @@ public final class Http {
   }
 
   public static Answer post(URL base, String path, String json) {
-    return send(HttpRequest.newBuilder(uri(base, path)).timeout(Ws.WAIT)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    return send(
+        HttpRequest.newBuilder(uri(base, path))
+            .timeout(Ws.WAIT)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
   }
 
   /** A token from {@code POST /api/dev/token} (permissive deployments only). */
@@ -51,8 +54,8 @@ public final class Http {
     for (String g : groups) {
       list.append(list.length() == 0 ? "" : ",").append('"').append(g).append('"');
     }
-    Answer a = post(base, "/api/dev/token", "{\"sub\":\"" + subject + "\",\"groups\":[" + list
-        + "]}");
+    Answer a =
+        post(base, "/api/dev/token", "{\"sub\":\"" + subject + "\",\"groups\":[" + list + "]}");
     if (a.status() != 200) {
       throw new AssertionError("dev token: " + a);
     }
@@ -62,8 +65,8 @@ public final class Http {
   /** The value of one Prometheus sample, 0 when absent. */
   public static double metric(URL base, String name, String label, String value) {
     String body = get(base, "/metrics", null).body();
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$")
-        .matcher(body);
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$").matcher(body);
     while (m.find()) {
       if (label == null || m.group(1).contains(label + "=\"" + value + "\"")) {
         return Double.parseDouble(m.group(2));

@@ -19,7 +19,8 @@ class PermissiveDegradedIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.agentwire("""
+    return Deployments.agentwire(
+        """
         mp.config.profile=development
         agentwire.readiness.deadline=PT1S
         agentwire.chaos.init-delay=PT3S
@@ -30,8 +31,9 @@ class PermissiveDegradedIT {
 
   @Test
   void readiesWithTheUnfinishedStepsInDegradedAndAnswersWhatWasHeld() {
-    Ws ws = Ws.connect(base,
-        TestTokens.development("agentwire-development", "degraded", "agentwire-user"));
+    Ws ws =
+        Ws.connect(
+            base, TestTokens.development("agentwire-development", "degraded", "agentwire-user"));
     ws.send("{\"type\":\"ping\",\"id\":\"held\"}");
 
     JsonObject ready = ws.next("ready");

@@ -28,7 +28,8 @@ public final class RawWs implements AutoCloseable {
 
     public String closeReason() {
       return payload.length > 2
-          ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
+          ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8)
+          : "";
     }
 
     public String text() {
@@ -61,12 +62,18 @@ public final class RawWs implements AutoCloseable {
     socket.setSoTimeout((int) Ws.WAIT.toMillis());
     byte[] nonce = new byte[16];
     RANDOM.nextBytes(nonce);
-    StringBuilder request = new StringBuilder()
-        .append("GET /ws").append(query == null ? "" : "?" + query).append(" HTTP/1.1\r\n")
-        .append("Host: 127.0.0.1:").append(base.getPort()).append("\r\n")
-        .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
-        .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(nonce))
-        .append("\r\nSec-WebSocket-Version: 13\r\n");
+    StringBuilder request =
+        new StringBuilder()
+            .append("GET /ws")
+            .append(query == null ? "" : "?" + query)
+            .append(" HTTP/1.1\r\n")
+            .append("Host: 127.0.0.1:")
+            .append(base.getPort())
+            .append("\r\n")
+            .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
+            .append("Sec-WebSocket-Key: ")
+            .append(Base64.getEncoder().encodeToString(nonce))
+            .append("\r\nSec-WebSocket-Version: 13\r\n");
     headers.forEach((k, v) -> request.append(k).append(": ").append(v).append("\r\n"));
     request.append("\r\n");
     socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
@@ -85,8 +92,8 @@ public final class RawWs implements AutoCloseable {
     int status = Integer.parseInt(head.split(" ")[1]);
     String body = "";
     if (status != 101) {
-      java.util.regex.Matcher m = java.util.regex.Pattern
-          .compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
       if (m.find()) {
         byte[] b = new DataInputStream(raw).readNBytes(Integer.parseInt(m.group(1)));
         body = new String(b, StandardCharsets.UTF_8);

@@ -23,23 +23,24 @@ final class ServerLog {
     }
     installed = true;
     PrintStream original = System.out;
-    OutputStream tee = new OutputStream() {
-      @Override
-      public void write(int b) {
-        original.write(b);
-        synchronized (COPY) {
-          COPY.write(b);
-        }
-      }
+    OutputStream tee =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            original.write(b);
+            synchronized (COPY) {
+              COPY.write(b);
+            }
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) {
-        original.write(b, off, len);
-        synchronized (COPY) {
-          COPY.write(b, off, len);
-        }
-      }
-    };
+          @Override
+          public void write(byte[] b, int off, int len) {
+            original.write(b, off, len);
+            synchronized (COPY) {
+              COPY.write(b, off, len);
+            }
+          }
+        };
     System.setOut(new PrintStream(tee, true, StandardCharsets.UTF_8));
   }
 

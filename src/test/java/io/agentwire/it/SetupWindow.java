@@ -14,8 +14,13 @@ final class SetupWindow {
 
   /** Configuration that trusts the test key (not the development key) with the given settings. */
   static String trustingTestKey(String lines) {
-    return "mp.jwt.verify.publickey=" + TestTokens.rsaKey().toPublicJWK().toJSONString() + "\n"
-        + "mp.jwt.verify.issuer=" + TestTokens.ISSUER + "\n" + lines;
+    return "mp.jwt.verify.publickey="
+        + TestTokens.rsaKey().toPublicJWK().toJSONString()
+        + "\n"
+        + "mp.jwt.verify.issuer="
+        + TestTokens.ISSUER
+        + "\n"
+        + lines;
   }
 
   static String token(String subject) {
@@ -34,8 +39,9 @@ final class SetupWindow {
     JsonObject ready = ws.next("ready");
     Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-    assertThat(took).as("set-up really took the injected delay").isGreaterThanOrEqualTo(
-        delay.minusMillis(100));
+    assertThat(took)
+        .as("set-up really took the injected delay")
+        .isGreaterThanOrEqualTo(delay.minusMillis(100));
     assertThat(ready.getJsonArray("degraded")).isEmpty();
     assertThat(ws.next("pong").getString("id")).isEqualTo("during-setup");
     assertThat(ws.isClosed()).isFalse();

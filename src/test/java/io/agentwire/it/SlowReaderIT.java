@@ -43,30 +43,36 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * about 7.5 MiB per connection on loopback here, plus the kernel's send buffer (about 3 MB). So
  * 4408 comes after roughly 11 MB here, not after 128 KiB; {@link #MAX_RUNS} bounds the volume.
  *
- * <p>Whether the close frame reaches the client: Tyrus closes the connection right after writing
- * a close frame and fails what is still queued in its own writer; see {@code Connections.close}.
+ * <p>Whether the close frame reaches the client: Tyrus closes the connection right after writing a
+ * close frame and fails what is still queued in its own writer; see {@code Connections.close}.
  */
 @ExtendWith(ArquillianExtension.class)
 class SlowReaderIT {
 
   private static final int OUTBOUND_BYTES = 131_072;
+
   /** Each echo run answers its input back in {@code agent_completed}. */
   private static final int INPUT_CHARS = 48 * 1024;
+
   /**
    * About 19 MB of output: more than socket buffers, the container's write queue and the outbound
    * bound together; the server must have given up before.
    */
   private static final int MAX_RUNS = 400;
+
   private static final Duration BOUND = Duration.ofSeconds(30);
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.agentwire(SetupWindow.trustingTestKey("""
+    return Deployments.agentwire(
+        SetupWindow.trustingTestKey(
+            """
         mp.config.profile=production
         agentwire.limits.outbound-bytes=%d
         agentwire.limits.messages-per-second=10000
         agentwire.limits.runs-per-connection=64
-        """.formatted(OUTBOUND_BYTES)));
+        """
+                .formatted(OUTBOUND_BYTES)));
   }
 
   @ArquillianResource URL base;
@@ -87,12 +93,18 @@ class SlowReaderIT {
       long start = System.nanoTime();
       int sent = 0;
       while (sent < MAX_RUNS && !givenUp(id, admin)) {
-        client.sendText("{\"type\":\"run\",\"agent\":\"echo\",\"input\":\"" + input
-            + "\",\"runId\":\"r" + sent + "\"}");
+        client.sendText(
+            "{\"type\":\"run\",\"agent\":\"echo\",\"input\":\""
+                + input
+                + "\",\"runId\":\"r"
+                + sent
+                + "\"}");
         sent++;
       }
-      await("the server gives up on the client").atMost(BOUND)
-          .pollInterval(Duration.ofMillis(100)).until(() -> givenUp(id, admin));
+      await("the server gives up on the client")
+          .atMost(BOUND)
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> givenUp(id, admin));
       Duration tookToGiveUp = Duration.ofNanos(System.nanoTime() - start);
 
       // The client reads again: what the server had written before giving up, then the close.
@@ -116,24 +128,33 @@ class SlowReaderIT {
       }
       long delivered = client.bytesRead() - readyBytes;
 
-      await("the close reaches the server's books").atMost(BOUND)
+      await("the close reaches the server's books")
+          .atMost(BOUND)
           .pollInterval(Duration.ofMillis(100))
           .until(() -> diagnostics(id, admin).getInt("closeCode") != 0);
       JsonObject diagnostics = diagnostics(id, admin);
       long lastSeq = diagnostics.getJsonNumber("lastSeq").longValue();
-      System.out.printf("SlowReaderIT: runs sent %d, given up after %d ms, bytes delivered after"
+      System.out.printf(
+          "SlowReaderIT: runs sent %d, given up after %d ms, bytes delivered after"
               + " ready %d, events delivered %d (max seq %d), session lastSeq %d, close frame %s,"
               + " read ended with %s%n",
-          sent, tookToGiveUp.toMillis(), delivered, seqs.size(),
-          seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1), lastSeq,
-          close == null ? null : close.closeCode() + " " + close.closeReason(), ended);
+          sent,
+          tookToGiveUp.toMillis(),
+          delivered,
+          seqs.size(),
+          seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1),
+          lastSeq,
+          close == null ? null : close.closeCode() + " " + close.closeReason(),
+          ended);
 
       assertThat(sent).as("runs sent before the server gave up").isLessThan(MAX_RUNS);
-      assertThat(diagnostics.getInt("closeCode")).as("closeCode in %s", diagnostics)
+      assertThat(diagnostics.getInt("closeCode"))
+          .as("closeCode in %s", diagnostics)
           .isEqualTo(4408);
       assertThat(Http.metric(base, "agentwire_closes_total", "code", "4408"))
           .isEqualTo(closesBefore + 1);
-      assertThat(close).as("a close frame behind the delivered data (read ended with %s)", ended)
+      assertThat(close)
+          .as("a close frame behind the delivered data (read ended with %s)", ended)
           .isNotNull();
       assertThat(close.closeCode()).isEqualTo(4408);
       assertThat(close.closeReason()).isEqualTo("too slow");
@@ -144,7 +165,8 @@ class SlowReaderIT {
       // The rest was produced by the session but dropped from the outbound queue. That those
       // events are still retained in the session cannot be observed from outside yet: there is no
       // resume (PROTOCOL section 6) and diagnostics shows only the session's lastSeq.
-      assertThat(lastSeq).as("events the session produced beyond those delivered")
+      assertThat(lastSeq)
+          .as("events the session produced beyond those delivered")
           .isGreaterThan(seqs.size());
     }
   }
@@ -174,7 +196,8 @@ class SlowReaderIT {
 
       String closeReason() {
         return payload.length > 2
-            ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
+            ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8)
+            : "";
       }
     }
 
@@ -199,12 +222,19 @@ class SlowReaderIT {
       socket.setSoTimeout((int) Ws.WAIT.toMillis());
       byte[] nonce = new byte[16];
       RANDOM.nextBytes(nonce);
-      String request = "GET /ws HTTP/1.1\r\n"
-          + "Host: 127.0.0.1:" + base.getPort() + "\r\n"
-          + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
-          + "Sec-WebSocket-Version: 13\r\n"
-          + "Authorization: Bearer " + token + "\r\n\r\n";
+      String request =
+          "GET /ws HTTP/1.1\r\n"
+              + "Host: 127.0.0.1:"
+              + base.getPort()
+              + "\r\n"
+              + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              + "Sec-WebSocket-Key: "
+              + Base64.getEncoder().encodeToString(nonce)
+              + "\r\n"
+              + "Sec-WebSocket-Version: 13\r\n"
+              + "Authorization: Bearer "
+              + token
+              + "\r\n\r\n";
       socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
       InputStream raw = socket.getInputStream();
       ByteArrayOutputStream head = new ByteArrayOutputStream();

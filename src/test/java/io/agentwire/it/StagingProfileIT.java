@@ -17,7 +17,9 @@ class StagingProfileIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.agentwire(SetupWindow.trustingTestKey("""
+    return Deployments.agentwire(
+        SetupWindow.trustingTestKey(
+            """
         mp.config.profile=staging
         agentwire.chaos.init-delay=PT2S
         """));

@@ -16,7 +16,9 @@ class StrictDeadlineIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.agentwire(SetupWindow.trustingTestKey("""
+    return Deployments.agentwire(
+        SetupWindow.trustingTestKey(
+            """
         agentwire.readiness.strictness=strict
         agentwire.readiness.deadline=PT1S
         agentwire.chaos.init-delay=PT3S
@@ -27,8 +29,9 @@ class StrictDeadlineIT {
 
   @Test
   void closesWith1013NamingTheStepPastTheDeadlineAndHandlesNothing() {
-    double before = Http.metric(base, "agentwire_race_patterns_total", "pattern",
-        "readiness_deadline_exceeded");
+    double before =
+        Http.metric(
+            base, "agentwire_race_patterns_total", "pattern", "readiness_deadline_exceeded");
     Ws ws = Ws.connect(base, SetupWindow.token("too-slow"));
     ws.send("{\"type\":\"ping\",\"id\":1}");
 
@@ -37,8 +40,10 @@ class StrictDeadlineIT {
     assertThat(close.code()).isEqualTo(1013);
     assertThat(close.reason()).isEqualTo("not ready: registration");
     assertThat(ws.pending()).as("no ready, no pong").isEmpty();
-    assertThat(Http.metric(base, "agentwire_race_patterns_total", "pattern",
-        "readiness_deadline_exceeded")).isEqualTo(before + 1);
+    assertThat(
+            Http.metric(
+                base, "agentwire_race_patterns_total", "pattern", "readiness_deadline_exceeded"))
+        .isEqualTo(before + 1);
     assertThat(Http.metric(base, "agentwire_closes_total", "code", "1013")).isPositive();
   }
 }

@@ -17,7 +17,8 @@ class StrictDevelopmentKeyIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.agentwire("""
+    return Deployments.agentwire(
+        """
         mp.config.profile=production
         mp.jwt.verify.issuer=agentwire-development
         mp.jwt.verify.publickey.location=META-INF/agentwire-dev-keys/dev-public.pem
@@ -37,8 +38,9 @@ class StrictDevelopmentKeyIT {
 
   @Test
   void connectionsAreToldTheInstanceIsStartingWith1013() {
-    Ws ws = Ws.connect(base,
-        TestTokens.development("agentwire-development", "early", "agentwire-user"));
+    Ws ws =
+        Ws.connect(
+            base, TestTokens.development("agentwire-development", "early", "agentwire-user"));
     Ws.Close close = ws.awaitClose();
     assertThat(close.code()).isEqualTo(1013);
     assertThat(close.reason()).isEqualTo("not ready: starting");

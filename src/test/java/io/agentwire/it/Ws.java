@@ -48,11 +48,14 @@ public final class Ws implements WebSocket.Listener {
       builder.header("Authorization", "Bearer " + token);
     }
     if (!subprotocols.isEmpty()) {
-      builder.subprotocols(subprotocols.get(0),
-          subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
+      builder.subprotocols(
+          subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
     }
-    ws.socket = builder.buildAsync(uri(base, query), ws).orTimeout(WAIT.toSeconds(),
-        TimeUnit.SECONDS).join();
+    ws.socket =
+        builder
+            .buildAsync(uri(base, query), ws)
+            .orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS)
+            .join();
     return ws;
   }
 

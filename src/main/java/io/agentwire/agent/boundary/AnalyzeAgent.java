@@ -51,12 +51,10 @@ public class AnalyzeAgent implements Agent {
     context.thinking("splitting the text into words");
     List<String> words = words(text.getString());
     context.pause(stepDelay);
-    JsonValue count =
-        context.tool("word_count", input, () -> Json.createValue(words.size()));
+    JsonValue count = context.tool("word_count", input, () -> Json.createValue(words.size()));
     context.pause(stepDelay);
     context.thinking("ranking words by frequency");
-    JsonValue keywords =
-        context.tool("keywords", input, () -> keywordsOf(words));
+    JsonValue keywords = context.tool("keywords", input, () -> keywordsOf(words));
     context.pause(stepDelay);
     return Json.createObjectBuilder()
         .add("wordCount", count)

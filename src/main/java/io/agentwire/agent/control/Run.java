@@ -12,8 +12,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One agent run and the context it reports through. Events are emitted under the run's monitor,
- * and nothing is emitted once the run has ended, so its terminal event is always its last.
+ * One agent run and the context it reports through. Events are emitted under the run's monitor, and
+ * nothing is emitted once the run has ended, so its terminal event is always its last.
  */
 final class Run implements RunContext {
 
@@ -23,8 +23,10 @@ final class Run implements RunContext {
   private final long startedNanos = System.nanoTime();
   private final CountDownLatch cancelSignal = new CountDownLatch(1);
   private boolean ended;
+
   /** The tool between its tool_executing and tool_completed, if any. */
   private String openTool;
+
   private Future<?> execution;
 
   Run(String id, String agent, StreamSession session) {
@@ -85,8 +87,13 @@ final class Run implements RunContext {
     if (openTool != null) {
       // Ended inside a tool call (the tool threw, or the cancel grace passed): tool calls still
       // come in pairs (PROTOCOL section 4), and the agent's own tool_completed would be dropped.
-      session.emit("tool_completed", id, Json.createObjectBuilder().add("tool", openTool)
-          .add("result", JsonValue.NULL).add("interrupted", true));
+      session.emit(
+          "tool_completed",
+          id,
+          Json.createObjectBuilder()
+              .add("tool", openTool)
+              .add("result", JsonValue.NULL)
+              .add("interrupted", true));
       openTool = null;
     }
     session.emit(type, id, data);
@@ -120,13 +127,15 @@ final class Run implements RunContext {
     if (cancelled()) {
       throw new RunCancelledException();
     }
-    emitTool("tool_executing", tool,
+    emitTool(
+        "tool_executing",
+        tool,
         Json.createObjectBuilder().add("tool", tool).add("arguments", arguments));
     JsonValue answer = call.call();
     JsonValue result = answer == null ? JsonValue.NULL : answer;
     // The pair is completed even if a cancel arrived meanwhile: tool calls come in pairs.
-    emitTool("tool_completed", null,
-        Json.createObjectBuilder().add("tool", tool).add("result", result));
+    emitTool(
+        "tool_completed", null, Json.createObjectBuilder().add("tool", tool).add("result", result));
     if (cancelled()) {
       throw new RunCancelledException();
     }

@@ -127,7 +127,11 @@ final class Runner {
     scheduler.schedule(
         () -> {
           run.interrupt();
-          finish(peer, run, "cancelled", "agent_cancelled",
+          finish(
+              peer,
+              run,
+              "cancelled",
+              "agent_cancelled",
               Json.createObjectBuilder().add("reason", "cancelled by client, grace passed"));
         },
         cancelGrace.toMillis(),
@@ -144,10 +148,12 @@ final class Runner {
     Map<String, Run> runs = active.remove(sessionId);
     used.remove(sessionId);
     if (runs != null) {
-      runs.values().forEach(run -> {
-        run.requestCancel();
-        run.interrupt();
-      });
+      runs.values()
+          .forEach(
+              run -> {
+                run.requestCancel();
+                run.interrupt();
+              });
     }
   }
 
@@ -157,10 +163,18 @@ final class Runner {
       if (run.cancelled()) {
         throw new RunCancelledException();
       }
-      finish(peer, run, "completed", "agent_completed",
+      finish(
+          peer,
+          run,
+          "completed",
+          "agent_completed",
           Json.createObjectBuilder().add("output", output == null ? JsonValue.NULL : output));
     } catch (RunCancelledException | InterruptedException e) {
-      finish(peer, run, "cancelled", "agent_cancelled",
+      finish(
+          peer,
+          run,
+          "cancelled",
+          "agent_cancelled",
           Json.createObjectBuilder().add("reason", "cancelled by client"));
     } catch (Throwable e) {
       // Any throwable, StackOverflowError included: a run always ends and frees its slot.
@@ -171,12 +185,29 @@ final class Runner {
   /** The client learns the incident id only: the exception's message may hold secrets. */
   private void fail(Peer peer, Run run, Throwable e) {
     String incident = UUID.randomUUID().toString().substring(0, 8);
-    LOG.log(Level.WARNING, "incident " + incident + ": agent " + run.agent() + " failed in run "
-        + run.runId() + " on " + peer.logId(), e);
-    finish(peer, run, "failed", "agent_failed",
+    LOG.log(
+        Level.WARNING,
+        "incident "
+            + incident
+            + ": agent "
+            + run.agent()
+            + " failed in run "
+            + run.runId()
+            + " on "
+            + peer.logId(),
+        e);
+    finish(
+        peer,
+        run,
+        "failed",
+        "agent_failed",
         Json.createObjectBuilder()
-            .add("message", "agent " + abbreviate(run.agent()) + " failed: "
-                + abbreviate(e.getClass().getSimpleName()))
+            .add(
+                "message",
+                "agent "
+                    + abbreviate(run.agent())
+                    + " failed: "
+                    + abbreviate(e.getClass().getSimpleName()))
             .add("incident", incident));
   }
 
@@ -186,20 +217,21 @@ final class Runner {
     }
     outcomes.accept(outcome, run.elapsed());
     // Under the connection's monitor, like start, so that a run started meanwhile is not idled.
-    peer.exclusive(() -> {
-      Map<String, Run> runs = active.get(run.session().id());
-      if (runs == null) {
-        return; // released with its connection
-      }
-      boolean idle;
-      synchronized (runs) {
-        runs.remove(run.runId(), run);
-        idle = runs.isEmpty();
-      }
-      if (idle) {
-        peer.runsIdle();
-      }
-    });
+    peer.exclusive(
+        () -> {
+          Map<String, Run> runs = active.get(run.session().id());
+          if (runs == null) {
+            return; // released with its connection
+          }
+          boolean idle;
+          synchronized (runs) {
+            runs.remove(run.runId(), run);
+            idle = runs.isEmpty();
+          }
+          if (idle) {
+            peer.runsIdle();
+          }
+        });
   }
 
   /** At most 64 chars and an ellipsis, never ending inside a surrogate pair. */

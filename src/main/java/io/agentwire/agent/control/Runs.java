@@ -49,6 +49,7 @@ public class Runs {
 
   @Resource(lookup = EXECUTOR)
   ManagedExecutorService executor;
+
   @Resource ManagedScheduledExecutorService scheduler;
 
   private Runner runner;

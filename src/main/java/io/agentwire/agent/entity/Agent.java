@@ -3,8 +3,8 @@ package io.agentwire.agent.entity;
 import jakarta.json.JsonValue;
 
 /**
- * The agent SPI: implement it in a CDI bean (e.g. {@code @ApplicationScoped}) and clients can run it
- * by {@link #name()}. Runs execute on a managed executor, never on a WebSocket thread.
+ * The agent SPI: implement it in a CDI bean (e.g. {@code @ApplicationScoped}) and clients can run
+ * it by {@link #name()}. Runs execute on a managed executor, never on a WebSocket thread.
  */
 public interface Agent {
 

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Takes the token from the upgrade request (the {@code Authorization: Bearer} header, or the
- * {@code access_token} query parameter for browsers) and leaves it for set-up, which verifies it
- * off the container's thread and explains a failure with 4401 over the socket (PROTOCOL section 2).
+ * Takes the token from the upgrade request (the {@code Authorization: Bearer} header, or the {@code
+ * access_token} query parameter for browsers) and leaves it for set-up, which verifies it off the
+ * container's thread and explains a failure with 4401 over the socket (PROTOCOL section 2).
  */
 public class HandshakePolicy extends ServerEndpointConfig.Configurator {
 

@@ -46,8 +46,14 @@ public final class Connection {
   private final List<Future<?>> timers = new ArrayList<>();
   private boolean timersCancelled;
 
-  Connection(Session socket, Clock clock, int holdCapacity, int messagesPerSecond,
-      int maxMessageBytes, Outbound outbound, String token) {
+  Connection(
+      Session socket,
+      Clock clock,
+      int holdCapacity,
+      int messagesPerSecond,
+      int maxMessageBytes,
+      Outbound outbound,
+      String token) {
     this.socket = socket;
     this.machine = new ConnectionStateMachine(clock);
     this.openedNanos = System.nanoTime();

@@ -39,8 +39,9 @@ public class ConnectionSetup {
       connections.close(c, CloseCode.NOT_READY, CloseCode.NOT_READY.reason(why), false);
       return;
     }
-    c.timer(scheduler.schedule(() -> gate.advance(c), readiness.deadline().toMillis(),
-        TimeUnit.MILLISECONDS));
+    c.timer(
+        scheduler.schedule(
+            () -> gate.advance(c), readiness.deadline().toMillis(), TimeUnit.MILLISECONDS));
     executor.execute(() -> authenticate(c));
   }
 
@@ -48,8 +49,8 @@ public class ConnectionSetup {
     TokenVerdict verdict = verifier.verify(c.takeToken());
     if (verdict instanceof TokenVerdict.Rejected rejected) {
       c.failed(SetupStep.AUTHENTICATION);
-      connections.close(c, CloseCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED.reason(rejected.why()),
-          false);
+      connections.close(
+          c, CloseCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED.reason(rejected.why()), false);
       return;
     }
     TokenVerdict.Verified verified = (TokenVerdict.Verified) verdict;
@@ -79,10 +80,16 @@ public class ConnectionSetup {
   private void expireWithToken(Connection c, java.time.Instant expiresAt) {
     long millis =
         Duration.between(java.time.Instant.now(), expiresAt.plus(verifier.clockSkew())).toMillis();
-    c.timer(scheduler.schedule(
-        () -> connections.close(c, CloseCode.UNAUTHORIZED,
-            CloseCode.UNAUTHORIZED.reason("token expired"), false),
-        Math.max(0, millis) + 1, TimeUnit.MILLISECONDS));
+    c.timer(
+        scheduler.schedule(
+            () ->
+                connections.close(
+                    c,
+                    CloseCode.UNAUTHORIZED,
+                    CloseCode.UNAUTHORIZED.reason("token expired"),
+                    false),
+            Math.max(0, millis) + 1,
+            TimeUnit.MILLISECONDS));
   }
 
   private void services(Connection c) {

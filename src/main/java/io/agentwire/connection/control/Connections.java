@@ -8,6 +8,7 @@ import io.agentwire.diagnostics.control.RacePattern;
 import io.agentwire.diagnostics.control.Telemetry;
 import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.readiness.entity.SetupStep;
+import io.agentwire.security.control.TokenVerifier;
 import io.agentwire.session.control.Sessions;
 import io.agentwire.session.entity.StreamSession;
 import jakarta.annotation.Resource;
@@ -17,15 +18,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
-import io.agentwire.security.control.TokenVerifier;
 import jakarta.websocket.Session;
-import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -34,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -84,12 +84,19 @@ public class Connections {
             (text, done) ->
                 socket
                     .getAsyncRemote()
-                    .sendText(text, result -> done.accept(result.isOK() ? null : result.getException())),
+                    .sendText(
+                        text, result -> done.accept(result.isOK() ? null : result.getException())),
             settings.outboundBytes(),
             (text, failure) -> executor.execute(() -> sendFailed(socketId, failure)));
     Connection c =
-        new Connection(socket, clock, readiness.holdMaxMessages(), settings.messagesPerSecond(),
-            settings.maxMessageBytes(), outbound, token);
+        new Connection(
+            socket,
+            clock,
+            readiness.holdMaxMessages(),
+            settings.messagesPerSecond(),
+            settings.maxMessageBytes(),
+            outbound,
+            token);
     bySocket.put(socketId, c);
     transition(c, new ConnectionEvent.Opened());
     startHeartbeat(c);
@@ -101,16 +108,17 @@ public class Connections {
    *
    * <p>The container's own idle timeout stays off (0, Tyrus's default), deliberately: it closes
    * with 1000, and raising it from 0 races Tyrus's idle task. TyrusSession schedules an
-   * IdleTimeoutCommand with delay 0 while the timeout is 0; that command closes the session if
-   * the timeout is positive when it finally runs ({@code TyrusSession.IdleTimeoutCommand},
-   * {@code restartIdleTimeoutExecutor}, Tyrus 2.1.5). Under load the stale command ran after
-   * {@code setMaxIdleTimeout} and closed healthy new connections as "idle" (seen in the
-   * 200-connection IT).
+   * IdleTimeoutCommand with delay 0 while the timeout is 0; that command closes the session if the
+   * timeout is positive when it finally runs ({@code TyrusSession.IdleTimeoutCommand}, {@code
+   * restartIdleTimeoutExecutor}, Tyrus 2.1.5). Under load the stale command ran after {@code
+   * setMaxIdleTimeout} and closed healthy new connections as "idle" (seen in the 200-connection
+   * IT).
    */
   private void startHeartbeat(Connection c) {
     Duration interval = settings.heartbeat();
-    c.timer(scheduler.scheduleAtFixedRate(() -> beat(c), interval.toMillis(),
-        interval.toMillis(), TimeUnit.MILLISECONDS));
+    c.timer(
+        scheduler.scheduleAtFixedRate(
+            () -> beat(c), interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS));
   }
 
   private void beat(Connection c) {
@@ -154,8 +162,8 @@ public class Connections {
     Connection c = bySocket.get(socket.getId());
     if (c == null) {
       if (last) {
-        telemetry.race(RacePattern.MESSAGE_AFTER_CLOSE, "socket-" + socket.getId(),
-            "no connection");
+        telemetry.race(
+            RacePattern.MESSAGE_AFTER_CLOSE, "socket-" + socket.getId(), "no connection");
       }
       return;
     }
@@ -194,7 +202,9 @@ public class Connections {
     }
     int code = reason.getCloseCode().getCode();
     if (c.state().isSettingUp()) {
-      telemetry.race(RacePattern.CLOSE_DURING_INITIALIZATION, c.logId(),
+      telemetry.race(
+          RacePattern.CLOSE_DURING_INITIALIZATION,
+          c.logId(),
           "closed with " + code + " in " + c.state());
     }
     synchronized (c) {
@@ -206,10 +216,15 @@ public class Connections {
     c.cancelTimers();
     c.closeCode(code);
     c.id().ifPresent(byId::remove);
-    c.subject().ifPresent(subject -> bySubject.computeIfPresent(subject, (k, set) -> {
-      set.remove(c);
-      return set.isEmpty() ? null : set;
-    }));
+    c.subject()
+        .ifPresent(
+            subject ->
+                bySubject.computeIfPresent(
+                    subject,
+                    (k, set) -> {
+                      set.remove(c);
+                      return set.isEmpty() ? null : set;
+                    }));
     synchronized (closed) {
       closed.put(c.id().orElse(c.logId()), c);
     }
@@ -218,10 +233,10 @@ public class Connections {
   }
 
   /**
-   * An error reported by the container. A message over the size limit is the client's fault, not
-   * a defect: should Tyrus ever enforce a limit before our {@link Assembler} (it reports that here
-   * as MessageTooBigException, after closing with 1009 itself), it is no incident. Anything
-   * else is a defect: logged with an incident id beside its stack trace, then closed with 1011 (G5).
+   * An error reported by the container. A message over the size limit is the client's fault, not a
+   * defect: should Tyrus ever enforce a limit before our {@link Assembler} (it reports that here as
+   * MessageTooBigException, after closing with 1009 itself), it is no incident. Anything else is a
+   * defect: logged with an incident id beside its stack trace, then closed with 1011 (G5).
    */
   public void failed(Session socket, Throwable error) {
     Optional<Connection> c = find(socket);
@@ -231,8 +246,13 @@ public class Connections {
       return;
     }
     String incident = UUID.randomUUID().toString().substring(0, 8);
-    LOG.log(Level.ERROR, "incident " + incident + " on connection "
-        + c.map(Connection::logId).orElse("socket-" + socket.getId()), error);
+    LOG.log(
+        Level.ERROR,
+        "incident "
+            + incident
+            + " on connection "
+            + c.map(Connection::logId).orElse("socket-" + socket.getId()),
+        error);
     c.ifPresent(conn -> defect(conn, incident));
   }
 
@@ -275,14 +295,15 @@ public class Connections {
       // gets the close frame behind the events. One that does not read for a heartbeat interval is
       // closed anyway; it could not see a close frame either.
       AtomicBoolean once = new AtomicBoolean();
-      Runnable closeOnce = () -> {
-        if (once.compareAndSet(false, true)) {
-          closeSocket.run();
-        }
-      };
+      Runnable closeOnce =
+          () -> {
+            if (once.compareAndSet(false, true)) {
+              closeSocket.run();
+            }
+          };
       c.outbound().discard(closeOnce);
-      c.timer(scheduler.schedule(closeOnce, settings.heartbeat().toMillis(),
-          TimeUnit.MILLISECONDS));
+      c.timer(
+          scheduler.schedule(closeOnce, settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS));
     } else {
       c.outbound().abort();
       closeSocket.run();
@@ -294,8 +315,13 @@ public class Connections {
     if (c.tokenExpired(clock.instant(), verifier.clockSkew())) {
       // No event leaves after the token's end, even if the expiry timer has not fired yet.
       telemetry.race(RacePattern.SEND_AFTER_CLOSE, c.logId(), "token expired");
-      executor.execute(() -> close(c, CloseCode.UNAUTHORIZED,
-          CloseCode.UNAUTHORIZED.reason("token expired"), false));
+      executor.execute(
+          () ->
+              close(
+                  c,
+                  CloseCode.UNAUTHORIZED,
+                  CloseCode.UNAUTHORIZED.reason("token expired"),
+                  false));
       return;
     }
     switch (c.outbound().offer(text)) {
@@ -314,12 +340,20 @@ public class Connections {
   public void transition(Connection c, ConnectionEvent event) {
     ConnectionStateMachine.Outcome outcome = c.apply(event);
     if (outcome instanceof ConnectionStateMachine.Outcome.Refused refused) {
-      telemetry.race(RacePattern.INVALID_STATE_TRANSITION, c.logId(),
-          refused.event() + " in " + refused.state(), readiness.strictness().illegalTransitionLevel());
+      telemetry.race(
+          RacePattern.INVALID_STATE_TRANSITION,
+          c.logId(),
+          refused.event() + " in " + refused.state(),
+          readiness.strictness().illegalTransitionLevel());
       if (readiness.strictness().closesOnIllegalTransition() && !refused.state().isEnding()) {
         String incident = UUID.randomUUID().toString().substring(0, 8);
-        LOG.log(Level.ERROR, "incident {0}: illegal transition {1} in {2} on {3}", incident,
-            refused.event(), refused.state(), c.logId());
+        LOG.log(
+            Level.ERROR,
+            "incident {0}: illegal transition {1} in {2} on {3}",
+            incident,
+            refused.event(),
+            refused.state(),
+            c.logId());
         executor.execute(() -> defect(c, incident));
       }
     }

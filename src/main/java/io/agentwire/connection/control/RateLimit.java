@@ -1,8 +1,8 @@
 package io.agentwire.connection.control;
 
 /**
- * A token bucket of {@code perSecond} messages that refills continuously: bursts up to one
- * second's worth pass, a sustained rate above it does not.
+ * A token bucket of {@code perSecond} messages that refills continuously: bursts up to one second's
+ * worth pass, a sustained rate above it does not.
  */
 public final class RateLimit {
 

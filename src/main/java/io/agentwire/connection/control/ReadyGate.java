@@ -36,15 +36,19 @@ public class ReadyGate {
   }
 
   /**
-   * Counts the set-up races that a validation from outside set-up (a message arriving) reveals:
-   * the original failure was exactly such a validation answered "no" instead of "not yet".
+   * Counts the set-up races that a validation from outside set-up (a message arriving) reveals: the
+   * original failure was exactly such a validation answered "no" instead of "not yet".
    */
   private void countValidationRaces(Connection c, Observation o) {
     if (o.state().isEmpty()) {
-      telemetry.race(RacePattern.MISSING_STATE_MACHINE_DURING_CONNECTION_VALIDATION, c.logId(),
+      telemetry.race(
+          RacePattern.MISSING_STATE_MACHINE_DURING_CONNECTION_VALIDATION,
+          c.logId(),
           "validation during set-up: not yet");
     } else if (o.connectionId().isEmpty()) {
-      telemetry.race(RacePattern.CONNECTION_VALIDATION_WITHOUT_ID, c.logId(),
+      telemetry.race(
+          RacePattern.CONNECTION_VALIDATION_WITHOUT_ID,
+          c.logId(),
           "validation before the id was assigned: not yet");
     }
   }
@@ -85,7 +89,9 @@ public class ReadyGate {
         dispatch.handle(c, text);
       } else if (verdict instanceof Verdict.NotYet notYet) {
         countValidationRaces(c, o);
-        telemetry.race(RacePattern.MESSAGE_BEFORE_READY, c.logId(),
+        telemetry.race(
+            RacePattern.MESSAGE_BEFORE_READY,
+            c.logId(),
             "held, waiting for " + notYet.waitingFor());
         if (c.hold().offer(text)) {
           telemetry.held();
@@ -135,7 +141,9 @@ public class ReadyGate {
       return;
     }
     if (never.cause() == Verdict.Cause.DEADLINE_EXCEEDED) {
-      telemetry.race(RacePattern.READINESS_DEADLINE_EXCEEDED, c.logId(),
+      telemetry.race(
+          RacePattern.READINESS_DEADLINE_EXCEEDED,
+          c.logId(),
           "step " + never.step().wireName() + " unfinished after " + readiness.deadline());
     }
     connections.close(

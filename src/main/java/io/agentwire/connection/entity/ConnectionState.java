@@ -20,7 +20,10 @@ public enum ConnectionState {
 
   /** Set-up is still under way: "not yet", never "no". */
   public boolean isSettingUp() {
-    return this == CONNECTING || this == ACCEPTED || this == AUTHENTICATED || this == SERVICES_READY;
+    return this == CONNECTING
+        || this == ACCEPTED
+        || this == AUTHENTICATED
+        || this == SERVICES_READY;
   }
 
   /** The connection is on its way out or gone. */

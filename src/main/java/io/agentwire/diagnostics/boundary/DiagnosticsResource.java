@@ -57,7 +57,9 @@ public class DiagnosticsResource {
     JsonArrayBuilder timeline = Json.createArrayBuilder();
     for (Transition t : c.timeline()) {
       JsonObjectBuilder step =
-          Json.createObjectBuilder().add("to", t.to().name()).add("event", t.event())
+          Json.createObjectBuilder()
+              .add("to", t.to().name())
+              .add("event", t.event())
               .add("at", t.at().toString());
       if (t.from() != null) {
         step.add("from", t.from().name());

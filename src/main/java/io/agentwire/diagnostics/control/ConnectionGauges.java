@@ -18,7 +18,9 @@ public class ConnectionGauges {
 
   void register(@Observes @Initialized(ApplicationScoped.class) Object application) {
     for (ConnectionState state : ConnectionState.values()) {
-      registry.gauge("agentwire_connections", () -> connections.countByState().get(state),
+      registry.gauge(
+          "agentwire_connections",
+          () -> connections.countByState().get(state),
           new Tag("state", state.name()));
     }
   }

@@ -48,8 +48,12 @@ public class Telemetry {
   public void race(RacePattern pattern, String connectionId, String detail, Level level) {
     patternCounts.get(pattern).incrementAndGet();
     registry.counter("agentwire_race_patterns", new Tag("pattern", pattern.label())).inc();
-    LOG.log(level, "race_pattern={0} connection={1} detail=\"{2}\"", pattern.label(),
-        connectionId, detail);
+    LOG.log(
+        level,
+        "race_pattern={0} connection={1} detail=\"{2}\"",
+        pattern.label(),
+        connectionId,
+        detail);
   }
 
   public void closed(int code) {

@@ -31,16 +31,21 @@ public class Instance {
     if (verifier.problem().isPresent()) {
       refusal = "token verification unavailable: " + verifier.problem().get();
     } else if (strictness.forbidsDevelopmentKey() && verifier.usesDevelopmentKey()) {
-      refusal = "strictness " + strictness.name().toLowerCase()
-          + " refuses the development key as verification key; configure the real public key";
+      refusal =
+          "strictness "
+              + strictness.name().toLowerCase()
+              + " refuses the development key as verification key; configure the real public key";
     }
     if (refusal != null) {
       LOG.log(Level.ERROR, "agentwire not started: {0}", refusal);
       return;
     }
     started = true;
-    LOG.log(Level.INFO, "agentwire started: strictness {0}, deadline {1}",
-        strictness.name().toLowerCase(), readiness.deadline());
+    LOG.log(
+        Level.INFO,
+        "agentwire started: strictness {0}, deadline {1}",
+        strictness.name().toLowerCase(),
+        readiness.deadline());
   }
 
   public boolean started() {

@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What is known about a connection when its readiness is asked: transport and application state
- * are kept apart, and either may be absent during set-up.
+ * What is known about a connection when its readiness is asked: transport and application state are
+ * kept apart, and either may be absent during set-up.
  *
  * @param transportOpen whether the WebSocket itself is open
  * @param state the application state machine's state, absent if not created yet

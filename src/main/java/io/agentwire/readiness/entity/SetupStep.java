@@ -1,6 +1,8 @@
 package io.agentwire.readiness.entity;
 
-/** The set-up steps of a connection, in order; names appear in {@code degraded} and 1013 reasons. */
+/**
+ * The set-up steps of a connection, in order; names appear in {@code degraded} and 1013 reasons.
+ */
 public enum SetupStep {
   /** The token is verified. Required in every strictness mode. */
   AUTHENTICATION,

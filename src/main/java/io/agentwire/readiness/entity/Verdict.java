@@ -12,8 +12,8 @@ public sealed interface Verdict {
   record NotYet(String waitingFor) implements Verdict {}
 
   /**
-   * Never: the connection cannot become ready. {@code step} is the step that failed or was late,
-   * or null when the connection is simply gone.
+   * Never: the connection cannot become ready. {@code step} is the step that failed or was late, or
+   * null when the connection is simply gone.
    */
   record Never(SetupStep step, Cause cause) implements Verdict {}
 

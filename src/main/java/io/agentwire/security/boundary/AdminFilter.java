@@ -44,8 +44,12 @@ public class AdminFilter implements ContainerRequestFilter {
   private static Response refusal(int status, String code, String message) {
     return Response.status(status)
         .type(MediaType.APPLICATION_JSON)
-        .entity(Json.createObjectBuilder().add("error", code).add("message", message).build()
-            .toString())
+        .entity(
+            Json.createObjectBuilder()
+                .add("error", code)
+                .add("message", message)
+                .build()
+                .toString())
         .build();
   }
 }

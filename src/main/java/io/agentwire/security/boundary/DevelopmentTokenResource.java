@@ -41,8 +41,11 @@ public class DevelopmentTokenResource {
     JsonValue sub = request == null ? null : request.get("sub");
     if (!(sub instanceof JsonString subject) || subject.getString().isBlank()) {
       return Response.status(400)
-          .entity(Json.createObjectBuilder().add("error", "bad_request")
-              .add("message", "sub must be a non-empty string").build())
+          .entity(
+              Json.createObjectBuilder()
+                  .add("error", "bad_request")
+                  .add("message", "sub must be a non-empty string")
+                  .build())
           .build();
     }
     List<String> groups =

@@ -38,29 +38,39 @@ public class HandshakeFilter extends HttpFilter {
   }
 
   @Override
-  protected void doFilter(HttpServletRequest request, HttpServletResponse response,
-      FilterChain chain) throws IOException, ServletException {
+  protected void doFilter(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
     if (!origins.allows(request.getHeader("Origin"))) {
       refuse(response, 403, "forbidden_origin", "origin not allowed");
       return;
     }
-    var offered = Collections.list(request.getHeaders("Sec-WebSocket-Protocol")).stream()
-        .flatMap(h -> Arrays.stream(h.split(",")))
-        .map(String::trim)
-        .filter(p -> !p.isEmpty())
-        .toList();
+    var offered =
+        Collections.list(request.getHeaders("Sec-WebSocket-Protocol")).stream()
+            .flatMap(h -> Arrays.stream(h.split(",")))
+            .map(String::trim)
+            .filter(p -> !p.isEmpty())
+            .toList();
     if (!offered.isEmpty() && !offered.contains(HandshakePolicy.SUBPROTOCOL)) {
-      refuse(response, 400, "unsupported_subprotocol",
+      refuse(
+          response,
+          400,
+          "unsupported_subprotocol",
           "offer " + HandshakePolicy.SUBPROTOCOL + " or no subprotocol");
       return;
     }
     chain.doFilter(request, response);
   }
 
-  private static void refuse(HttpServletResponse response, int status, String code,
-      String message) throws IOException {
-    byte[] body = Json.createObjectBuilder().add("error", code).add("message", message).build()
-        .toString().getBytes(StandardCharsets.UTF_8);
+  private static void refuse(HttpServletResponse response, int status, String code, String message)
+      throws IOException {
+    byte[] body =
+        Json.createObjectBuilder()
+            .add("error", code)
+            .add("message", message)
+            .build()
+            .toString()
+            .getBytes(StandardCharsets.UTF_8);
     response.setStatus(status);
     response.setContentType("application/json");
     response.setContentLength(body.length);

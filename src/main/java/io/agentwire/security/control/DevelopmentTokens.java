@@ -87,7 +87,12 @@ public class DevelopmentTokens {
             .expirationTime(Date.from(now.plus(lifetime)))
             .jwtID(UUID.randomUUID().toString());
     audiences
-        .flatMap(list -> java.util.Arrays.stream(list.split(",")).map(String::trim).filter(a -> !a.isEmpty()).findFirst())
+        .flatMap(
+            list ->
+                java.util.Arrays.stream(list.split(","))
+                    .map(String::trim)
+                    .filter(a -> !a.isEmpty())
+                    .findFirst())
         .ifPresent(claims::audience);
     // typ JWT: Payara's own MP-JWT refuses tokens without it (PAYARA.md).
     JWSHeader header =

@@ -14,8 +14,11 @@ public final class OriginPolicy {
 
   public OriginPolicy(List<String> allowed) {
     this.allowed =
-        allowed.stream().map(String::trim).filter(s -> !s.isEmpty())
-            .map(s -> s.toLowerCase(Locale.ROOT)).toList();
+        allowed.stream()
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .map(s -> s.toLowerCase(Locale.ROOT))
+            .toList();
   }
 
   public static OriginPolicy of(String commaList) {
@@ -30,7 +33,8 @@ public final class OriginPolicy {
     for (String a : allowed) {
       if (a.endsWith(":*")) {
         String host = a.substring(0, a.length() - 2);
-        if (o.equals(host) || (o.startsWith(host + ":") && isPort(o.substring(host.length() + 1)))) {
+        if (o.equals(host)
+            || (o.startsWith(host + ":") && isPort(o.substring(host.length() + 1)))) {
           return true;
         }
       } else if (a.equals(o)) {

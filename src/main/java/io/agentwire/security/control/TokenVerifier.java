@@ -188,7 +188,9 @@ public class TokenVerifier {
             Clock.systemUTC());
   }
 
-  /** The tolerance for {@code exp} and {@code nbf}; an open connection's token ends at exp + this. */
+  /**
+   * The tolerance for {@code exp} and {@code nbf}; an open connection's token ends at exp + this.
+   */
   public java.time.Duration clockSkew() {
     return java.time.Duration.ofSeconds(Math.max(0, clockSkewSeconds));
   }

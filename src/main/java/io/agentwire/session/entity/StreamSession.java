@@ -15,8 +15,8 @@ import java.util.function.Consumer;
 public final class StreamSession {
 
   /**
-   * Looked up once: {@code Json.createObjectBuilder()} repeats the ServiceLoader lookup on every call
-   * (jakartaee/jsonp-api#154), and events are built under this session's lock.
+   * Looked up once: {@code Json.createObjectBuilder()} repeats the ServiceLoader lookup on every
+   * call (jakartaee/jsonp-api#154), and events are built under this session's lock.
    */
   private static final JsonProvider JSON = JsonProvider.provider();
 

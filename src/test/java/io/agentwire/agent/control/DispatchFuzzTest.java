@@ -65,13 +65,24 @@ class DispatchFuzzTest {
   private static final String SESSION = "s-1";
   private static final String SECRET = "hunter2";
   private static final Set<String> CODES =
-      Set.of("bad_request", "unknown_type", "unknown_agent", "run_limit", "unknown_run",
+      Set.of(
+          "bad_request",
+          "unknown_type",
+          "unknown_agent",
+          "run_limit",
+          "unknown_run",
           "duplicate_run");
   private static final Set<String> TERMINAL =
       Set.of("agent_completed", "agent_failed", "agent_cancelled");
   private static final Set<String> EVENTS =
-      Set.of("agent_started", "agent_thinking", "tool_executing", "tool_completed",
-          "agent_completed", "agent_failed", "agent_cancelled");
+      Set.of(
+          "agent_started",
+          "agent_thinking",
+          "tool_executing",
+          "tool_completed",
+          "agent_completed",
+          "agent_failed",
+          "agent_cancelled");
 
   private static final MessageDecoder DECODER = new MessageDecoder();
   private static final JsonReaderFactory READERS =
@@ -137,9 +148,12 @@ class DispatchFuzzTest {
         throw new StackOverflowError(SECRET);
       }
       if (input instanceof JsonString) {
-        return context.tool("explode", input, () -> {
-          throw new IllegalStateException("password=" + SECRET);
-        });
+        return context.tool(
+            "explode",
+            input,
+            () -> {
+              throw new IllegalStateException("password=" + SECRET);
+            });
       }
       throw new IllegalStateException("password=" + SECRET);
     }
@@ -148,10 +162,13 @@ class DispatchFuzzTest {
   /** The connection side: every answer and event it would send, in sending order. */
   static final class FakePeer implements Runner.Peer {
     final StreamSession session = new StreamSession(SESSION, "alice", "token", 10_000);
+
     /** Errors and pongs: only ever sent on the dispatching thread. */
     final List<String> answers = new CopyOnWriteArrayList<>();
+
     /** Events in the order the session handed them out, which is seq order. */
     final List<String> events = new CopyOnWriteArrayList<>();
+
     final AtomicInteger started = new AtomicInteger();
     final AtomicInteger idled = new AtomicInteger();
 
@@ -258,8 +275,13 @@ class DispatchFuzzTest {
     startedRuns.clear();
     // Cancel grace zero: the grace's end races the agent, which must still leave one terminal.
     runner =
-        new Runner(name -> Optional.ofNullable(AGENTS.get(name)), EXECUTOR, SCHEDULER, LIMIT,
-            Duration.ZERO, (outcome, took) -> {});
+        new Runner(
+            name -> Optional.ofNullable(AGENTS.get(name)),
+            EXECUTOR,
+            SCHEDULER,
+            LIMIT,
+            Duration.ZERO,
+            (outcome, took) -> {});
     Level level = RUNNER_LOG.getLevel();
     // The failing agent would log a stack trace per run: too slow and too loud for fuzzing.
     RUNNER_LOG.setLevel(Level.OFF);
@@ -312,38 +334,42 @@ class DispatchFuzzTest {
     dispatch(decoded);
 
     List<JsonObject> answers =
-        since(peer.answers, answersBefore).stream()
-            .map(DispatchFuzzTest::wire)
-            .toList();
+        since(peer.answers, answersBefore).stream().map(DispatchFuzzTest::wire).toList();
     answers.forEach(DispatchFuzzTest::checkAnswer);
     assertThat(runner.inFlight(SESSION)).isBetween(0, LIMIT);
     if (decoded instanceof Refused refused) {
-      assertThat(answers).singleElement()
+      assertThat(answers)
+          .singleElement()
           .satisfies(a -> assertThat(a.getString("code")).isEqualTo(refused.code()));
       return;
     }
     ClientMessage message = ((Message) decoded).message();
     if (message instanceof Ping ping) {
-      assertThat(answers).singleElement().satisfies(a -> {
-        assertThat(a.getString("type")).isEqualTo("pong");
-        assertThat(a.get("id")).isEqualTo(ping.id().orElse(JsonValue.NULL));
-      });
+      assertThat(answers)
+          .singleElement()
+          .satisfies(
+              a -> {
+                assertThat(a.getString("type")).isEqualTo("pong");
+                assertThat(a.get("id")).isEqualTo(ping.id().orElse(JsonValue.NULL));
+              });
     } else if (message instanceof Run run) {
       checkStart(run, answers, eventsBefore);
     } else if (message instanceof Cancel cancel) {
       if (!startedRuns.containsKey(cancel.runId())) {
-        assertThat(answers).singleElement()
+        assertThat(answers)
+            .singleElement()
             .satisfies(a -> refusal(a, "unknown_run", cancel.runId()));
       } else {
         // Known ids may have ended meanwhile: then unknown_run, else nothing.
-        assertThat(answers).hasSizeLessThanOrEqualTo(1)
+        assertThat(answers)
+            .hasSizeLessThanOrEqualTo(1)
             .allSatisfy(a -> refusal(a, "unknown_run", cancel.runId()));
       }
     } else if (message instanceof Ack ack) {
       assertThat(answers).isEmpty();
       long forgotten = Math.min(ack.seq(), lastSeqBefore);
-      assertThat(peer.session.unacknowledged()).allSatisfy(e ->
-          assertThat(e.getJsonNumber("seq").longValue()).isGreaterThan(forgotten));
+      assertThat(peer.session.unacknowledged())
+          .allSatisfy(e -> assertThat(e.getJsonNumber("seq").longValue()).isGreaterThan(forgotten));
     }
   }
 
@@ -356,14 +382,17 @@ class DispatchFuzzTest {
             .toList();
     boolean reused = run.runId().map(startedRuns::containsKey).orElse(false);
     if (!AGENTS.containsKey(run.agent())) {
-      assertThat(answers).singleElement().satisfies(a -> assertThat(a.getString("code"))
-          .isEqualTo("unknown_agent"));
+      assertThat(answers)
+          .singleElement()
+          .satisfies(a -> assertThat(a.getString("code")).isEqualTo("unknown_agent"));
     } else if (reused) {
-      assertThat(answers).singleElement().satisfies(a -> assertThat(a.getString("code"))
-          .isIn("run_limit", "duplicate_run"));
+      assertThat(answers)
+          .singleElement()
+          .satisfies(a -> assertThat(a.getString("code")).isIn("run_limit", "duplicate_run"));
     } else {
-      assertThat(answers).hasSizeLessThanOrEqualTo(1).allSatisfy(a -> assertThat(
-          a.getString("code")).isEqualTo("run_limit"));
+      assertThat(answers)
+          .hasSizeLessThanOrEqualTo(1)
+          .allSatisfy(a -> assertThat(a.getString("code")).isEqualTo("run_limit"));
     }
     if (!answers.isEmpty()) {
       assertThat(startedNow).isEmpty();
@@ -371,11 +400,14 @@ class DispatchFuzzTest {
       return;
     }
     // Only start emits agent_started, and only on this thread.
-    assertThat(startedNow).singleElement().satisfies(e -> {
-      run.runId().ifPresent(id -> assertThat(e.getString("runId")).isEqualTo(id));
-      assertThat(e.getJsonObject("data").getString("agent")).isEqualTo(run.agent());
-      startedRuns.put(e.getString("runId"), new Started(run.agent(), run.input()));
-    });
+    assertThat(startedNow)
+        .singleElement()
+        .satisfies(
+            e -> {
+              run.runId().ifPresent(id -> assertThat(e.getString("runId")).isEqualTo(id));
+              assertThat(e.getJsonObject("data").getString("agent")).isEqualTo(run.agent());
+              startedRuns.put(e.getString("runId"), new Started(run.agent(), run.input()));
+            });
   }
 
   /** After every run ended: seq, order, pairs and outcomes over the whole session. */
@@ -450,8 +482,10 @@ class DispatchFuzzTest {
         assertThat(end).isIn(analyzable ? "agent_completed" : "agent_failed", "agent_cancelled");
         if (end.equals("agent_completed")) {
           assertThat(types).contains("agent_thinking");
-          assertThat(run.stream().filter(e -> e.getString("type").equals("tool_completed"))
-                  .map(e -> e.getJsonObject("data").getString("tool")))
+          assertThat(
+                  run.stream()
+                      .filter(e -> e.getString("type").equals("tool_completed"))
+                      .map(e -> e.getJsonObject("data").getString("tool")))
               .containsExactly("word_count", "keywords");
         }
       }
@@ -491,8 +525,12 @@ class DispatchFuzzTest {
 
   private static String escape(String text) {
     StringBuilder s = new StringBuilder();
-    text.chars().limit(300).forEach(c -> s.append(c < 0x20 || c > 0x7e
-        ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+    text.chars()
+        .limit(300)
+        .forEach(
+            c ->
+                s.append(
+                    c < 0x20 || c > 0x7e ? String.format("\\u%04x", c) : String.valueOf((char) c)));
     return s.toString();
   }
 

@@ -127,11 +127,14 @@ class RunnerTest {
     agents.put("echo", BuiltInAgents.echo());
     agents.put("analyze", BuiltInAgents.analyze(Duration.ofMillis(5)));
     // Completes when the test opens the gate of its run.
-    agent("gated", (input, context) -> {
-      gates.computeIfAbsent(context.runId(), k -> new CountDownLatch(1))
-          .await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      return input;
-    });
+    agent(
+        "gated",
+        (input, context) -> {
+          gates
+              .computeIfAbsent(context.runId(), k -> new CountDownLatch(1))
+              .await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+          return input;
+        });
   }
 
   @AfterEach
@@ -144,20 +147,26 @@ class RunnerTest {
 
   private Runner runner(int limit, Duration grace) {
     return new Runner(
-        name -> Optional.ofNullable(agents.get(name)), executor, scheduler, limit, grace,
+        name -> Optional.ofNullable(agents.get(name)),
+        executor,
+        scheduler,
+        limit,
+        grace,
         (outcome, took) -> {});
   }
 
   private void agent(String name, Body body) {
-    agents.put(name, new Agent() {
-      public String name() {
-        return name;
-      }
+    agents.put(
+        name,
+        new Agent() {
+          public String name() {
+            return name;
+          }
 
-      public JsonValue run(JsonValue input, RunContext context) throws Exception {
-        return body.run(input, context);
-      }
-    });
+          public JsonValue run(JsonValue input, RunContext context) throws Exception {
+            return body.run(input, context);
+          }
+        });
   }
 
   private void start(Runner runner, String agent, String runId) {
@@ -180,8 +189,10 @@ class RunnerTest {
   private JsonObject awaitEnd(String runId, Duration atMost) {
     return within(atMost)
         .until(
-            () -> eventsOf(runId).stream().filter(e -> TERMINAL.contains(e.getString("type")))
-                .findFirst(),
+            () ->
+                eventsOf(runId).stream()
+                    .filter(e -> TERMINAL.contains(e.getString("type")))
+                    .findFirst(),
             Optional::isPresent)
         .orElseThrow();
   }
@@ -218,8 +229,8 @@ class RunnerTest {
     ids.forEach(id -> awaitEnd(id, WAIT));
 
     assertThat(events.stream().map(e -> e.getJsonNumber("seq").longValue()))
-        .containsExactlyElementsOf(IntStream.rangeClosed(1, events.size()).mapToObj(i -> (long) i)
-            .toList());
+        .containsExactlyElementsOf(
+            IntStream.rangeClosed(1, events.size()).mapToObj(i -> (long) i).toList());
     for (String id : ids) {
       List<JsonObject> run = eventsOf(id);
       assertContractOrder(run);
@@ -230,8 +241,10 @@ class RunnerTest {
       } else {
         JsonObject output = data.getJsonObject("output");
         assertThat(types(run)).contains("agent_thinking").endsWith("agent_completed");
-        assertThat(run.stream().filter(e -> e.getString("type").equals("tool_completed"))
-                .map(e -> e.getJsonObject("data").getString("tool")))
+        assertThat(
+                run.stream()
+                    .filter(e -> e.getString("type").equals("tool_completed"))
+                    .map(e -> e.getJsonObject("data").getString("tool")))
             .containsExactly("word_count", "keywords");
         assertThat(output.getInt("wordCount")).isEqualTo(15);
         assertThat(output.getJsonArray("keywords").getValuesAs(JsonValue::toString))
@@ -272,11 +285,13 @@ class RunnerTest {
     open("a");
     awaitEnd("a", WAIT);
     // Under the peer's monitor, which the runner holds while it removes a run and reports idle.
-    within(WAIT).until(() -> {
-      synchronized (peer) {
-        return runner.inFlight("s-1") == 1;
-      }
-    });
+    within(WAIT)
+        .until(
+            () -> {
+              synchronized (peer) {
+                return runner.inFlight("s-1") == 1;
+              }
+            });
     assertThat(peer.idled).hasValue(0);
     open("b");
     within(WAIT).untilAsserted(() -> assertThat(peer.idled).hasValue(1));
@@ -337,13 +352,15 @@ class RunnerTest {
   void cancelsAnAgentAtItsNextThinkingWithoutEmittingIt() throws InterruptedException {
     CountDownLatch thought = new CountDownLatch(1);
     CountDownLatch proceed = new CountDownLatch(1);
-    agent("thinker", (input, context) -> {
-      context.thinking("first");
-      thought.countDown();
-      proceed.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      context.thinking("second");
-      return input;
-    });
+    agent(
+        "thinker",
+        (input, context) -> {
+          context.thinking("first");
+          thought.countDown();
+          proceed.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+          context.thinking("second");
+          return input;
+        });
     Runner runner = runner(4, Duration.ofMinutes(5));
     start(runner, "thinker", "r1");
     assertThat(reached(thought)).isTrue();
@@ -363,23 +380,28 @@ class RunnerTest {
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean interrupted = new AtomicBoolean();
     // Its own tool_completed comes after the run was ended by the grace: it must be dropped.
-    agent("stubborn", (input, context) -> {
-      try {
-        context.tool("slow", input, () -> {
-          inTool.countDown();
-          awaitIgnoringInterrupts(release, interrupted);
-          return Json.createValue("late");
+    agent(
+        "stubborn",
+        (input, context) -> {
+          try {
+            context.tool(
+                "slow",
+                input,
+                () -> {
+                  inTool.countDown();
+                  awaitIgnoringInterrupts(release, interrupted);
+                  return Json.createValue("late");
+                });
+          } catch (RunCancelledException ignored) {
+            // it keeps going
+          }
+          try {
+            context.thinking("still here");
+          } catch (RunCancelledException ignored) {
+            // and going
+          }
+          return Json.createValue("done anyway");
         });
-      } catch (RunCancelledException ignored) {
-        // it keeps going
-      }
-      try {
-        context.thinking("still here");
-      } catch (RunCancelledException ignored) {
-        // and going
-      }
-      return Json.createValue("done anyway");
-    });
     Runner runner = runner(4, Duration.ofMillis(100));
     start(runner, "stubborn", "r1");
     assertThat(reached(inTool)).isTrue();
@@ -404,9 +426,15 @@ class RunnerTest {
 
   @Test
   void closesTheToolPairWhenAToolThrows() {
-    agent("fragile", (input, context) -> context.tool("explode", input, () -> {
-      throw new IllegalStateException("tool broke");
-    }));
+    agent(
+        "fragile",
+        (input, context) ->
+            context.tool(
+                "explode",
+                input,
+                () -> {
+                  throw new IllegalStateException("tool broke");
+                }));
     Runner runner = runner(4, WAIT);
     start(runner, "fragile", "r1");
 
@@ -429,24 +457,27 @@ class RunnerTest {
       Throwable failure) {
     List<LogRecord> logged = new CopyOnWriteArrayList<>();
     Logger log = Logger.getLogger("agentwire.agent");
-    Handler capture = new Handler() {
-      public void publish(LogRecord record) {
-        logged.add(record);
-      }
+    Handler capture =
+        new Handler() {
+          public void publish(LogRecord record) {
+            logged.add(record);
+          }
 
-      public void flush() {}
+          public void flush() {}
 
-      public void close() {}
-    };
+          public void close() {}
+        };
     log.addHandler(capture);
     log.setUseParentHandlers(false);
     try {
-      agent("broken", (input, context) -> {
-        if (failure instanceof Error error) {
-          throw error;
-        }
-        throw (Exception) failure;
-      });
+      agent(
+          "broken",
+          (input, context) -> {
+            if (failure instanceof Error error) {
+              throw error;
+            }
+            throw (Exception) failure;
+          });
       Runner runner = runner(1, WAIT);
       start(runner, "broken", "r1");
 
@@ -461,10 +492,11 @@ class RunnerTest {
       String incident = data.getString("incident");
       assertThat(incident).matches("[0-9a-f]{8}");
       assertThat(logged)
-          .anySatisfy(r -> {
-            assertThat(r.getMessage()).contains(incident);
-            assertThat(r.getThrown()).isSameAs(failure);
-          });
+          .anySatisfy(
+              r -> {
+                assertThat(r.getMessage()).contains(incident);
+                assertThat(r.getThrown()).isSameAs(failure);
+              });
 
       within(WAIT).until(() -> runner.inFlight("s-1") == 0);
       start(runner, "echo", "r2");
@@ -498,8 +530,7 @@ class RunnerTest {
 
     assertThat(awaitEnd("r1", WAIT).getString("type")).isEqualTo("agent_completed");
     assertContractOrder(eventsOf("r1"));
-    assertThat(eventsOf("r1").get(2).getJsonObject("data").get("result"))
-        .isEqualTo(JsonValue.NULL);
+    assertThat(eventsOf("r1").get(2).getJsonObject("data").get("result")).isEqualTo(JsonValue.NULL);
   }
 
   /** A bounded wait that polls often: these runs end in milliseconds. */

@@ -20,7 +20,8 @@ class AssemblerTest {
 
   @Test
   void acceptsExactlyTheLimitAndRefusesOneByteMore() {
-    assertThat(new Assembler(4).append("abcd", true)).isEqualTo(new Assembler.Result.Complete("abcd"));
+    assertThat(new Assembler(4).append("abcd", true))
+        .isEqualTo(new Assembler.Result.Complete("abcd"));
     assertThat(new Assembler(4).append("abcde", true)).isInstanceOf(Assembler.Result.TooBig.class);
   }
 

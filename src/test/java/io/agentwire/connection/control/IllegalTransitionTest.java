@@ -28,43 +28,53 @@ class IllegalTransitionTest {
 
   private Connections connections(Strictness strictness) {
     Connections connections = new Connections();
-    connections.readiness = new ReadinessSettings() {
-      @Override
-      public Strictness strictness() {
-        return strictness;
-      }
-    };
-    connections.telemetry = new Telemetry() {
-      @Override
-      public void race(RacePattern pattern, String id, String detail, Level level) {
-        counted.add(pattern);
-        levels.add(level);
-      }
-    };
-    // Runs tasks inline: the close happens before the assertions.
-    connections.executor = (ManagedExecutorService) Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {ManagedExecutorService.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("execute")) {
-            ((Runnable) args[0]).run();
-            return null;
+    connections.readiness =
+        new ReadinessSettings() {
+          @Override
+          public Strictness strictness() {
+            return strictness;
           }
-          throw new UnsupportedOperationException(method.getName());
-        });
+        };
+    connections.telemetry =
+        new Telemetry() {
+          @Override
+          public void race(RacePattern pattern, String id, String detail, Level level) {
+            counted.add(pattern);
+            levels.add(level);
+          }
+        };
+    // Runs tasks inline: the close happens before the assertions.
+    connections.executor =
+        (ManagedExecutorService)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {ManagedExecutorService.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("execute")) {
+                    ((Runnable) args[0]).run();
+                    return null;
+                  }
+                  throw new UnsupportedOperationException(method.getName());
+                });
     return connections;
   }
 
   private Connection connection() {
-    Session socket = (Session) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {Session.class}, (proxy, method, args) -> switch (method.getName()) {
-          case "getId" -> "s-1";
-          case "isOpen" -> true;
-          case "close" -> {
-            closes.add((CloseReason) args[0]);
-            yield null;
-          }
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
+    Session socket =
+        (Session)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {Session.class},
+                (proxy, method, args) ->
+                    switch (method.getName()) {
+                      case "getId" -> "s-1";
+                      case "isOpen" -> true;
+                      case "close" -> {
+                        closes.add((CloseReason) args[0]);
+                        yield null;
+                      }
+                      default -> throw new UnsupportedOperationException(method.getName());
+                    });
     Outbound outbound = new Outbound((text, done) -> done.accept(null), 1024, (t, f) -> {});
     return new Connection(socket, Clock.systemUTC(), 4, 10, 1024, outbound, "token");
   }
@@ -77,8 +87,8 @@ class IllegalTransitionTest {
     connections(strictness).transition(c, new ConnectionEvent.RunStarted()); // not in CONNECTING
 
     assertThat(counted).containsExactly(RacePattern.INVALID_STATE_TRANSITION);
-    assertThat(levels).containsExactly(strictness == Strictness.PERMISSIVE ? Level.INFO
-        : Level.WARNING);
+    assertThat(levels)
+        .containsExactly(strictness == Strictness.PERMISSIVE ? Level.INFO : Level.WARNING);
     if (strictness == Strictness.STRICT) {
       assertThat(closes).hasSize(1);
       assertThat(closes.get(0).getCloseCode().getCode()).isEqualTo(1011);
@@ -86,7 +96,8 @@ class IllegalTransitionTest {
       assertThat(c.state()).isEqualTo(ConnectionState.CLOSING);
     } else {
       assertThat(closes).isEmpty();
-      assertThat(c.state()).as("the refused event changed nothing")
+      assertThat(c.state())
+          .as("the refused event changed nothing")
           .isEqualTo(ConnectionState.CONNECTING);
     }
   }

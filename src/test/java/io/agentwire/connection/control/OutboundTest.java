@@ -81,7 +81,8 @@ class OutboundTest {
     for (int i = 0; i < 50; i++) {
       assertThat(out.offer("m" + i)).isEqualTo(Accepted.QUEUED);
     }
-    assertThat(remote.wire).as("only ready is on the wire until it completes")
+    assertThat(remote.wire)
+        .as("only ready is on the wire until it completes")
         .containsExactly("ready");
 
     remote.completeAll();
@@ -161,9 +162,13 @@ class OutboundTest {
 
   @Test
   void aSendThatThrowsIsAFailedSendNotAStuckQueue() {
-    Outbound out = new Outbound((text, done) -> {
-      throw new Error("unencodable");
-    }, 1024, (text, failure) -> failures.add(failure));
+    Outbound out =
+        new Outbound(
+            (text, done) -> {
+              throw new Error("unencodable");
+            },
+            1024,
+            (text, failure) -> failures.add(failure));
 
     out.open("ready");
 
@@ -210,16 +215,17 @@ class OutboundTest {
     CountDownLatch start = new CountDownLatch(1);
     for (int p = 0; p < producers; p++) {
       int id = p;
-      pool.execute(() -> {
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        for (int i = 0; i < each; i++) {
-          out.offer(id + ":" + i);
-        }
-      });
+      pool.execute(
+          () -> {
+            try {
+              start.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            for (int i = 0; i < each; i++) {
+              out.offer(id + ":" + i);
+            }
+          });
     }
     start.countDown();
     pool.shutdown();

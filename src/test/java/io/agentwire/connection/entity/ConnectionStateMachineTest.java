@@ -18,33 +18,108 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class ConnectionStateMachineTest {
 
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-28T00:00:00Z"),
-      ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-28T00:00:00Z"), ZoneOffset.UTC);
 
   /** One instance of every event type. */
   private static final List<ConnectionEvent> EVENTS =
-      List.of(new Opened(), new Authenticated("alice"), new ServicesReady(), new ReadySent(),
-          new RunStarted(), new RunsIdle(), new DrainStarted(), new CloseRequested(1000, ""),
-          new Closed(1000), new Failed("x"));
+      List.of(
+          new Opened(),
+          new Authenticated("alice"),
+          new ServicesReady(),
+          new ReadySent(),
+          new RunStarted(),
+          new RunsIdle(),
+          new DrainStarted(),
+          new CloseRequested(1000, ""),
+          new Closed(1000),
+          new Failed("x"));
 
   /** The expected table, written out independently of the implementation's. */
   private static final Map<ConnectionState, Map<String, ConnectionState>> EXPECTED =
       Map.of(
-          CONNECTING, Map.of("Opened", ACCEPTED, "CloseRequested", CLOSING, "Closed", CLOSED,
-              "Failed", FAILED),
-          ACCEPTED, Map.of("Authenticated", AUTHENTICATED, "CloseRequested", CLOSING,
-              "Closed", CLOSED, "Failed", FAILED),
-          AUTHENTICATED, Map.of("ServicesReady", SERVICES_READY, "ReadySent", READY,
-              "CloseRequested", CLOSING, "Closed", CLOSED, "Failed", FAILED),
-          SERVICES_READY, Map.of("ReadySent", READY, "CloseRequested", CLOSING,
-              "Closed", CLOSED, "Failed", FAILED),
-          READY, Map.of("RunStarted", PROCESSING, "RunsIdle", READY, "DrainStarted", DRAINING,
-              "CloseRequested", CLOSING, "Closed", CLOSED, "Failed", FAILED),
-          PROCESSING, Map.of("RunStarted", PROCESSING, "RunsIdle", READY,
-              "DrainStarted", DRAINING, "CloseRequested", CLOSING, "Closed", CLOSED,
-              "Failed", FAILED),
-          DRAINING, Map.of("RunStarted", DRAINING, "RunsIdle", DRAINING,
-              "CloseRequested", CLOSING, "Closed", CLOSED, "Failed", FAILED),
+          CONNECTING,
+              Map.of(
+                  "Opened",
+                  ACCEPTED,
+                  "CloseRequested",
+                  CLOSING,
+                  "Closed",
+                  CLOSED,
+                  "Failed",
+                  FAILED),
+          ACCEPTED,
+              Map.of(
+                  "Authenticated",
+                  AUTHENTICATED,
+                  "CloseRequested",
+                  CLOSING,
+                  "Closed",
+                  CLOSED,
+                  "Failed",
+                  FAILED),
+          AUTHENTICATED,
+              Map.of(
+                  "ServicesReady",
+                  SERVICES_READY,
+                  "ReadySent",
+                  READY,
+                  "CloseRequested",
+                  CLOSING,
+                  "Closed",
+                  CLOSED,
+                  "Failed",
+                  FAILED),
+          SERVICES_READY,
+              Map.of(
+                  "ReadySent",
+                  READY,
+                  "CloseRequested",
+                  CLOSING,
+                  "Closed",
+                  CLOSED,
+                  "Failed",
+                  FAILED),
+          READY,
+              Map.of(
+                  "RunStarted",
+                  PROCESSING,
+                  "RunsIdle",
+                  READY,
+                  "DrainStarted",
+                  DRAINING,
+                  "CloseRequested",
+                  CLOSING,
+                  "Closed",
+                  CLOSED,
+                  "Failed",
+                  FAILED),
+          PROCESSING,
+              Map.of(
+                  "RunStarted",
+                  PROCESSING,
+                  "RunsIdle",
+                  READY,
+                  "DrainStarted",
+                  DRAINING,
+                  "CloseRequested",
+                  CLOSING,
+                  "Closed",
+                  CLOSED,
+                  "Failed",
+                  FAILED),
+          DRAINING,
+              Map.of(
+                  "RunStarted",
+                  DRAINING,
+                  "RunsIdle",
+                  DRAINING,
+                  "CloseRequested",
+                  CLOSING,
+                  "Closed",
+                  CLOSED,
+                  "Failed",
+                  FAILED),
           CLOSING, Map.of("Closed", CLOSED, "Failed", FAILED),
           CLOSED, Map.of(),
           FAILED, Map.of("Closed", FAILED));
@@ -98,9 +173,10 @@ class ConnectionStateMachineTest {
     }
     List<ConnectionStateMachine.Transition> timeline = machine.timeline();
 
-    assertThat(timeline).hasSize(ConnectionStateMachine.TIMELINE_HEAD
-        + ConnectionStateMachine.TIMELINE_TAIL);
-    assertThat(timeline.subList(0, 4)).extracting(ConnectionStateMachine.Transition::to)
+    assertThat(timeline)
+        .hasSize(ConnectionStateMachine.TIMELINE_HEAD + ConnectionStateMachine.TIMELINE_TAIL);
+    assertThat(timeline.subList(0, 4))
+        .extracting(ConnectionStateMachine.Transition::to)
         .containsExactly(CONNECTING, ACCEPTED, AUTHENTICATED, READY);
     assertThat(timeline.get(timeline.size() - 1).event()).isEqualTo("RunsIdle");
   }

@@ -31,7 +31,8 @@ class ReadinessPolicyTest {
   private static final Set<SetupStep> AUTH_ONLY = EnumSet.of(AUTHENTICATION);
 
   private static final Verdict READY = new Verdict.Ready(List.of());
-  private static final Verdict DEGRADED = new Verdict.Ready(List.of(REGISTRATION, OUTBOUND, SESSION));
+  private static final Verdict DEGRADED =
+      new Verdict.Ready(List.of(REGISTRATION, OUTBOUND, SESSION));
 
   record Situation(String name, Observation observation) {
     @Override
@@ -40,10 +41,19 @@ class ReadinessPolicyTest {
     }
   }
 
-  static Observation obs(Optional<ConnectionState> state, Optional<String> id, Set<SetupStep> done,
-      Optional<SetupStep> failed, Duration since) {
-    return new Observation(true, state, id, done.isEmpty() ? EnumSet.noneOf(SetupStep.class)
-        : EnumSet.copyOf(done), failed, since);
+  static Observation obs(
+      Optional<ConnectionState> state,
+      Optional<String> id,
+      Set<SetupStep> done,
+      Optional<SetupStep> failed,
+      Duration since) {
+    return new Observation(
+        true,
+        state,
+        id,
+        done.isEmpty() ? EnumSet.noneOf(SetupStep.class) : EnumSet.copyOf(done),
+        failed,
+        since);
   }
 
   static final Optional<ConnectionState> ACCEPTED = Optional.of(ConnectionState.ACCEPTED);
@@ -54,74 +64,116 @@ class ReadinessPolicyTest {
   /** situation, then the expected verdict in permissive, balanced, strict. */
   static Stream<Arguments> matrix() {
     return Stream.of(
-        row("no state machine yet",
+        row(
+            "no state machine yet",
             obs(Optional.empty(), Optional.empty(), Set.of(), Optional.empty(), EARLY),
-            new Verdict.NotYet("state machine"), new Verdict.NotYet("state machine"),
+            new Verdict.NotYet("state machine"),
+            new Verdict.NotYet("state machine"),
             new Verdict.NotYet("state machine")),
-        row("no id yet",
+        row(
+            "no id yet",
             obs(AUTHENTICATED, Optional.empty(), AUTH_ONLY, Optional.empty(), EARLY),
-            new Verdict.NotYet("registration"), new Verdict.NotYet("registration"),
+            new Verdict.NotYet("registration"),
+            new Verdict.NotYet("registration"),
             new Verdict.NotYet("registration")),
-        row("authentication in progress",
+        row(
+            "authentication in progress",
             obs(ACCEPTED, Optional.empty(), Set.of(), Optional.empty(), EARLY),
-            new Verdict.NotYet("authentication"), new Verdict.NotYet("authentication"),
+            new Verdict.NotYet("authentication"),
+            new Verdict.NotYet("authentication"),
             new Verdict.NotYet("authentication")),
-        row("set-up in progress",
-            obs(AUTHENTICATED, ID, EnumSet.of(AUTHENTICATION, REGISTRATION), Optional.empty(),
+        row(
+            "set-up in progress",
+            obs(
+                AUTHENTICATED,
+                ID,
+                EnumSet.of(AUTHENTICATION, REGISTRATION),
+                Optional.empty(),
                 EARLY),
-            new Verdict.NotYet("outbound"), new Verdict.NotYet("outbound"),
+            new Verdict.NotYet("outbound"),
+            new Verdict.NotYet("outbound"),
             new Verdict.NotYet("outbound")),
-        row("set-up late but within the deadline",
+        row(
+            "set-up late but within the deadline",
             obs(AUTHENTICATED, Optional.empty(), AUTH_ONLY, Optional.empty(), LATE_BUT_WITHIN),
-            new Verdict.NotYet("registration"), new Verdict.NotYet("registration"),
+            new Verdict.NotYet("registration"),
+            new Verdict.NotYet("registration"),
             new Verdict.NotYet("registration")),
-        row("set-up complete",
-            obs(SERVICES, ID, ALL, Optional.empty(), EARLY), READY, READY, READY),
-        row("set-up complete, checked past the deadline",
-            obs(SERVICES, ID, ALL, Optional.empty(), PAST), READY, READY, READY),
-        row("past the deadline, authenticated",
+        row(
+            "set-up complete",
+            obs(SERVICES, ID, ALL, Optional.empty(), EARLY),
+            READY,
+            READY,
+            READY),
+        row(
+            "set-up complete, checked past the deadline",
+            obs(SERVICES, ID, ALL, Optional.empty(), PAST),
+            READY,
+            READY,
+            READY),
+        row(
+            "past the deadline, authenticated",
             obs(AUTHENTICATED, Optional.empty(), AUTH_ONLY, Optional.empty(), PAST),
-            DEGRADED, new Verdict.Never(REGISTRATION, Cause.DEADLINE_EXCEEDED),
+            DEGRADED,
+            new Verdict.Never(REGISTRATION, Cause.DEADLINE_EXCEEDED),
             new Verdict.Never(REGISTRATION, Cause.DEADLINE_EXCEEDED)),
-        row("past the deadline, not authenticated",
+        row(
+            "past the deadline, not authenticated",
             obs(ACCEPTED, Optional.empty(), Set.of(), Optional.empty(), PAST),
             new Verdict.Never(AUTHENTICATION, Cause.DEADLINE_EXCEEDED),
             new Verdict.Never(AUTHENTICATION, Cause.DEADLINE_EXCEEDED),
             new Verdict.Never(AUTHENTICATION, Cause.DEADLINE_EXCEEDED)),
-        row("past the deadline, no state machine",
+        row(
+            "past the deadline, no state machine",
             obs(Optional.empty(), Optional.empty(), Set.of(), Optional.empty(), PAST),
             new Verdict.Never(AUTHENTICATION, Cause.DEADLINE_EXCEEDED),
             new Verdict.Never(AUTHENTICATION, Cause.DEADLINE_EXCEEDED),
             new Verdict.Never(AUTHENTICATION, Cause.DEADLINE_EXCEEDED)),
-        row("session step failed",
-            obs(AUTHENTICATED, ID, EnumSet.of(AUTHENTICATION, REGISTRATION, OUTBOUND),
-                Optional.of(SESSION), EARLY),
-            new Verdict.Ready(List.of(SESSION)), new Verdict.Never(SESSION, Cause.STEP_FAILED),
+        row(
+            "session step failed",
+            obs(
+                AUTHENTICATED,
+                ID,
+                EnumSet.of(AUTHENTICATION, REGISTRATION, OUTBOUND),
+                Optional.of(SESSION),
+                EARLY),
+            new Verdict.Ready(List.of(SESSION)),
+            new Verdict.Never(SESSION, Cause.STEP_FAILED),
             new Verdict.Never(SESSION, Cause.STEP_FAILED)),
-        row("authentication failed",
+        row(
+            "authentication failed",
             obs(ACCEPTED, Optional.empty(), Set.of(), Optional.of(AUTHENTICATION), EARLY),
             new Verdict.Never(AUTHENTICATION, Cause.STEP_FAILED),
             new Verdict.Never(AUTHENTICATION, Cause.STEP_FAILED),
             new Verdict.Never(AUTHENTICATION, Cause.STEP_FAILED)),
-        row("closing",
+        row(
+            "closing",
             obs(Optional.of(ConnectionState.CLOSING), ID, ALL, Optional.empty(), EARLY),
-            new Verdict.Never(null, Cause.GONE), new Verdict.Never(null, Cause.GONE),
+            new Verdict.Never(null, Cause.GONE),
+            new Verdict.Never(null, Cause.GONE),
             new Verdict.Never(null, Cause.GONE)),
-        row("closed",
+        row(
+            "closed",
             obs(Optional.of(ConnectionState.CLOSED), ID, ALL, Optional.empty(), EARLY),
-            new Verdict.Never(null, Cause.GONE), new Verdict.Never(null, Cause.GONE),
+            new Verdict.Never(null, Cause.GONE),
+            new Verdict.Never(null, Cause.GONE),
             new Verdict.Never(null, Cause.GONE)),
-        row("transport closed during set-up",
+        row(
+            "transport closed during set-up",
             new Observation(false, ACCEPTED, Optional.empty(), Set.of(), Optional.empty(), EARLY),
-            new Verdict.Never(null, Cause.GONE), new Verdict.Never(null, Cause.GONE),
+            new Verdict.Never(null, Cause.GONE),
+            new Verdict.Never(null, Cause.GONE),
             new Verdict.Never(null, Cause.GONE)),
-        row("ready",
+        row(
+            "ready",
             obs(Optional.of(ConnectionState.READY), ID, ALL, Optional.empty(), PAST),
-            READY, READY, READY));
+            READY,
+            READY,
+            READY));
   }
 
-  static Arguments row(String name, Observation o, Verdict permissive, Verdict balanced,
-      Verdict strict) {
+  static Arguments row(
+      String name, Observation o, Verdict permissive, Verdict balanced, Verdict strict) {
     return Arguments.of(new Situation(name, o), permissive, balanced, strict);
   }
 
@@ -129,11 +181,14 @@ class ReadinessPolicyTest {
   @MethodSource("matrix")
   void answersPerStrictness(Situation s, Verdict permissive, Verdict balanced, Verdict strict) {
     assertThat(ReadinessPolicy.decide(s.observation(), Strictness.PERMISSIVE, DEADLINE))
-        .as("permissive").isEqualTo(permissive);
+        .as("permissive")
+        .isEqualTo(permissive);
     assertThat(ReadinessPolicy.decide(s.observation(), Strictness.BALANCED, DEADLINE))
-        .as("balanced").isEqualTo(balanced);
+        .as("balanced")
+        .isEqualTo(balanced);
     assertThat(ReadinessPolicy.decide(s.observation(), Strictness.STRICT, DEADLINE))
-        .as("strict").isEqualTo(strict);
+        .as("strict")
+        .isEqualTo(strict);
   }
 
   /** Regression: the original check answered "no" here, in staging and production. */
