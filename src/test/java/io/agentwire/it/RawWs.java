@@ -41,6 +41,7 @@ public final class RawWs implements AutoCloseable {
 
   private final Socket socket;
   private final DataInputStream in;
+  private long bytesRead;
   private final OutputStream out;
   private final int status;
   private final String head;
@@ -48,7 +49,24 @@ public final class RawWs implements AutoCloseable {
 
   private RawWs(Socket socket, int status, String head, String body) throws IOException {
     this.socket = socket;
-    this.in = new DataInputStream(socket.getInputStream());
+    InputStream raw = socket.getInputStream();
+    this.in =
+        new DataInputStream(
+            new java.io.FilterInputStream(raw) {
+              @Override
+              public int read() throws IOException {
+                int b = super.read();
+                bytesRead += b >= 0 ? 1 : 0;
+                return b;
+              }
+
+              @Override
+              public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                bytesRead += Math.max(n, 0);
+                return n;
+              }
+            });
     this.out = socket.getOutputStream();
     this.status = status;
     this.head = head;
@@ -57,7 +75,20 @@ public final class RawWs implements AutoCloseable {
 
   /** Sends the upgrade with extra headers and reads the answer's head (and body if not 101). */
   public static RawWs open(URL base, String query, Map<String, String> headers) throws IOException {
+    return open(base, query, headers, 0);
+  }
+
+  /**
+   * As {@link #open(URL, String, Map)}, with the socket's receive buffer set before it connects
+   * (the TCP window it announces is fixed then), for a client that reads slowly; 0 keeps the
+   * default.
+   */
+  public static RawWs open(URL base, String query, Map<String, String> headers, int receiveBuffer)
+      throws IOException {
     Socket socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
     socket.connect(new InetSocketAddress("127.0.0.1", base.getPort()), 10_000);
     socket.setSoTimeout((int) Ws.WAIT.toMillis());
     byte[] nonce = new byte[16];
@@ -138,6 +169,16 @@ public final class RawWs implements AutoCloseable {
     }
     out.write(frame.toByteArray());
     out.flush();
+  }
+
+  /** Bytes read after the handshake. */
+  public long bytesRead() {
+    return bytesRead;
+  }
+
+  /** A text frame's JSON. */
+  public static jakarta.json.JsonObject json(Frame f) {
+    return jakarta.json.Json.createReader(new java.io.StringReader(f.text())).readObject();
   }
 
   public void sendText(String text) throws IOException {

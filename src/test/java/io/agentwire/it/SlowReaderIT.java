@@ -4,23 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agentwire.security.TestTokens;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.StringReader;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -82,8 +72,14 @@ class SlowReaderIT {
     String admin = TestTokens.valid(TestTokens.rsaKey(), "ops", "agentwire-admin");
     double closesBefore = Http.metric(base, "agentwire_closes_total", "code", "4408");
 
-    try (SlowClient client = SlowClient.open(base, SetupWindow.token("slow-reader"), 4096)) {
-      JsonObject ready = client.json(client.next());
+    try (RawWs client =
+        RawWs.open(
+            base,
+            null,
+            Map.of("Authorization", "Bearer " + SetupWindow.token("slow-reader")),
+            4096)) {
+      assertThat(client.status()).as("the upgrade answer").isEqualTo(101);
+      JsonObject ready = RawWs.json(client.next());
       assertThat(ready.getString("type")).isEqualTo("ready");
       String id = ready.getString("connectionId");
       long readyBytes = client.bytesRead();
@@ -109,15 +105,15 @@ class SlowReaderIT {
 
       // The client reads again: what the server had written before giving up, then the close.
       List<Long> seqs = new ArrayList<>();
-      SlowClient.Frame close = null;
+      RawWs.Frame close = null;
       IOException ended = null;
       try {
         while (close == null) {
-          SlowClient.Frame f = client.next();
+          RawWs.Frame f = client.next();
           if (f.opcode() == 0x8) {
             close = f;
           } else if (f.opcode() == 0x1) {
-            JsonObject m = client.json(f);
+            JsonObject m = RawWs.json(f);
             if (m.containsKey("seq")) {
               seqs.add(m.getJsonNumber("seq").longValue());
             }
@@ -181,157 +177,5 @@ class SlowReaderIT {
     Http.Answer a = Http.get(base, "/api/diagnostics/connections/" + connectionId, admin);
     assertThat(a.status()).as("diagnostics: %s", a).isEqualTo(200);
     return a.json();
-  }
-
-  /**
-   * A WebSocket client over a plain socket whose receive buffer is made small before it connects
-   * (the window it announces is fixed then), and which reads only when told to.
-   */
-  static final class SlowClient implements AutoCloseable {
-
-    record Frame(int opcode, byte[] payload) {
-      int closeCode() {
-        return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
-      }
-
-      String closeReason() {
-        return payload.length > 2
-            ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8)
-            : "";
-      }
-    }
-
-    private static final SecureRandom RANDOM = new SecureRandom();
-
-    private final Socket socket;
-    private final CountingInput counted;
-    private final DataInputStream in;
-    private final OutputStream out;
-
-    private SlowClient(Socket socket, InputStream raw) throws IOException {
-      this.socket = socket;
-      this.counted = new CountingInput(raw);
-      this.in = new DataInputStream(counted);
-      this.out = socket.getOutputStream();
-    }
-
-    static SlowClient open(URL base, String token, int receiveBuffer) throws IOException {
-      Socket socket = new Socket();
-      socket.setReceiveBufferSize(receiveBuffer); // before connect: it sets the window scale
-      socket.connect(new InetSocketAddress("127.0.0.1", base.getPort()), 10_000);
-      socket.setSoTimeout((int) Ws.WAIT.toMillis());
-      byte[] nonce = new byte[16];
-      RANDOM.nextBytes(nonce);
-      String request =
-          "GET /ws HTTP/1.1\r\n"
-              + "Host: 127.0.0.1:"
-              + base.getPort()
-              + "\r\n"
-              + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-              + "Sec-WebSocket-Key: "
-              + Base64.getEncoder().encodeToString(nonce)
-              + "\r\n"
-              + "Sec-WebSocket-Version: 13\r\n"
-              + "Authorization: Bearer "
-              + token
-              + "\r\n\r\n";
-      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-      InputStream raw = socket.getInputStream();
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      int matched = 0;
-      while (matched < 4) {
-        int b = raw.read();
-        if (b < 0) {
-          throw new IOException("connection closed during the handshake");
-        }
-        head.write(b);
-        matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-      }
-      String answer = head.toString(StandardCharsets.ISO_8859_1);
-      assertThat(answer).as("the upgrade answer").startsWith("HTTP/1.1 101");
-      return new SlowClient(socket, raw);
-    }
-
-    long bytesRead() {
-      return counted.count;
-    }
-
-    void sendText(String text) throws IOException {
-      byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-      ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-      frame.write(0x81);
-      if (payload.length < 126) {
-        frame.write(0x80 | payload.length);
-      } else if (payload.length < 65536) {
-        frame.write(0x80 | 126);
-        frame.write(payload.length >>> 8);
-        frame.write(payload.length & 0xff);
-      } else {
-        frame.write(0x80 | 127);
-        for (int i = 7; i >= 0; i--) {
-          frame.write((int) (((long) payload.length >>> (8 * i)) & 0xff));
-        }
-      }
-      byte[] mask = new byte[4];
-      RANDOM.nextBytes(mask);
-      frame.write(mask);
-      for (int i = 0; i < payload.length; i++) {
-        frame.write(payload[i] ^ mask[i % 4]);
-      }
-      out.write(frame.toByteArray());
-      out.flush();
-    }
-
-    /** The next frame; throws SocketTimeoutException after {@link Ws#WAIT}, EOF at the end. */
-    Frame next() throws IOException {
-      int b0 = in.readUnsignedByte();
-      int b1 = in.readUnsignedByte();
-      long length = b1 & 0x7f;
-      if (length == 126) {
-        length = in.readUnsignedShort();
-      } else if (length == 127) {
-        length = in.readLong();
-      }
-      byte[] payload = new byte[(int) length];
-      in.readFully(payload);
-      return new Frame(b0 & 0x0f, payload);
-    }
-
-    JsonObject json(Frame f) {
-      return Json.createReader(new StringReader(new String(f.payload(), StandardCharsets.UTF_8)))
-          .readObject();
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
-
-    private static final class CountingInput extends InputStream {
-      private final InputStream in;
-      long count;
-
-      CountingInput(InputStream in) {
-        this.in = in;
-      }
-
-      @Override
-      public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0) {
-          count++;
-        }
-        return b;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        if (n > 0) {
-          count += n;
-        }
-        return n;
-      }
-    }
   }
 }

@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public class Connections {
 
   /** The user property under which the handshake leaves the token for set-up. */
-  public static final String TOKEN = "agentwire.token";
+  public static final String TOKEN = "io.agentwire/token";
 
   private static final Logger LOG = System.getLogger("agentwire.connection");
   private static final int RECENTLY_CLOSED = 256;
