@@ -204,12 +204,21 @@ class DevelopmentProfileIT {
     assertThat(all.json().getJsonObject("racePatterns").containsKey("message_before_ready"))
         .isTrue();
 
+    int sessionsWhileOpen = all.json().getInt("sessions");
+    ws.close();
+    ws.awaitClose();
+    org.awaitility.Awaitility.await("the closed connection's session is released")
+        .atMost(Ws.WAIT)
+        .until(
+            () ->
+                Http.get(base, "/api/diagnostics", admin).json().getInt("sessions")
+                    < sessionsWhileOpen);
+
     assertThat(Http.get(base, "/api/diagnostics", null).status()).isEqualTo(401);
     assertThat(
             Http.get(base, "/api/diagnostics", Http.devToken(base, "user", "agentwire-user"))
                 .status())
         .isEqualTo(403);
-    ws.close();
   }
 
   // --- agent runs ---

@@ -230,6 +230,9 @@ public class Connections {
     }
     telemetry.closed(code);
     closedEvents.fire(new ConnectionClosed(c));
+    // Until resumption (PROTOCOL section 6) keeps sessions for agentwire.session.retention, a
+    // session ends with its connection.
+    c.session().ifPresent(sessions::release);
   }
 
   /**

@@ -7,6 +7,7 @@ import io.agentwire.diagnostics.control.Telemetry;
 import io.agentwire.readiness.control.Instance;
 import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.security.boundary.AdminOnly;
+import io.agentwire.session.control.Sessions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -31,6 +32,7 @@ public class DiagnosticsResource {
   @Inject Telemetry telemetry;
   @Inject Instance instance;
   @Inject ReadinessSettings readiness;
+  @Inject Sessions sessions;
 
   @GET
   public JsonObject overview() {
@@ -45,6 +47,7 @@ public class DiagnosticsResource {
         .add("draining", instance.draining())
         .add("strictness", readiness.strictness().name().toLowerCase())
         .add("connectionsByState", states)
+        .add("sessions", sessions.count())
         .add("racePatterns", patterns)
         .add("connections", live)
         .build();

@@ -38,6 +38,11 @@ public class Sessions {
     return Optional.ofNullable(byId.get(id));
   }
 
+  /** Sessions held by this instance. */
+  public int count() {
+    return byId.size();
+  }
+
   /** Forgets a session whose connection closed; retention and resumption come later. */
   public void release(StreamSession session) {
     byId.remove(session.id());
