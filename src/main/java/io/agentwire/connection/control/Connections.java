@@ -146,15 +146,32 @@ public class Connections {
    * it with 4429 before it holds anything.
    */
   boolean admit(Connection c, String subject) {
-    java.util.Set<Connection> mine =
-        bySubject.computeIfAbsent(subject, k -> ConcurrentHashMap.newKeySet());
-    synchronized (mine) {
-      if (mine.size() >= settings.connectionsPerSubject()) {
-        return false;
-      }
-      mine.add(c);
-      return true;
+    boolean[] admitted = {false};
+    // compute() is atomic per subject, also against the removal in closed().
+    bySubject.compute(
+        subject,
+        (k, mine) -> {
+          java.util.Set<Connection> set = mine == null ? new java.util.HashSet<>() : mine;
+          if (set.size() < settings.connectionsPerSubject()) {
+            admitted[0] = set.add(c);
+          }
+          return set.isEmpty() ? null : set;
+        });
+    if (admitted[0] && c.state().isEnding()) {
+      // Closed while being admitted: closed() may have looked for it before it was added.
+      forgetSubject(c, subject);
+      return false;
     }
+    return admitted[0];
+  }
+
+  private void forgetSubject(Connection c, String subject) {
+    bySubject.computeIfPresent(
+        subject,
+        (k, set) -> {
+          set.remove(c);
+          return set.isEmpty() ? null : set;
+        });
   }
 
   /** One fragment of a text message; whole messages go on to the gate. */
@@ -216,15 +233,7 @@ public class Connections {
     c.cancelTimers();
     c.closeCode(code);
     c.id().ifPresent(byId::remove);
-    c.subject()
-        .ifPresent(
-            subject ->
-                bySubject.computeIfPresent(
-                    subject,
-                    (k, set) -> {
-                      set.remove(c);
-                      return set.isEmpty() ? null : set;
-                    }));
+    c.subject().ifPresent(subject -> forgetSubject(c, subject));
     synchronized (closed) {
       closed.put(c.id().orElse(c.logId()), c);
     }
