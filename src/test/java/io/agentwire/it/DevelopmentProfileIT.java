@@ -442,6 +442,11 @@ class DevelopmentProfileIT {
    */
   @Test
   void thePythonClientPassesAgainstTheServer() throws Exception {
+    // Without Debian's python3-websockets (a fresh machine with only Java and Maven) this one
+    // test is skipped, not failed; under CI (CI=true, where .ci/run installs it) it must run.
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "true".equals(System.getenv("CI")) || pythonWebsocketsInstalled(),
+        "python3-websockets is not installed (apt-get install python3-websockets)");
     java.nio.file.Path log =
         java.nio.file.Path.of(
             System.getProperty("agentwire.buildDirectory", "target"), "python-client.log");
@@ -462,6 +467,18 @@ class DevelopmentProfileIT {
     assertThat(finished).as("finished: %s", output).isTrue();
     assertThat(python.exitValue()).as(output).isZero();
     assertThat(output).containsPattern("(?m)^ok: \\d+ events, seq \\d+\\.\\.\\d+$");
+  }
+
+  private static boolean pythonWebsocketsInstalled() throws InterruptedException {
+    try {
+      Process p =
+          new ProcessBuilder("/usr/bin/python3", "-c", "import websockets")
+              .redirectErrorStream(true)
+              .start();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   // --- helpers ---
