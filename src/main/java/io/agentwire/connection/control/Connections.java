@@ -239,7 +239,7 @@ public class Connections {
     }
     telemetry.closed(code);
     closedEvents.fire(new ConnectionClosed(c));
-    // Until resumption (PROTOCOL section 6) keeps sessions for agentwire.session.retention, a
+    // Until resumption (PROTOCOL section 6) keeps sessions for their retention period, a
     // session ends with its connection.
     c.session().ifPresent(sessions::release);
   }
