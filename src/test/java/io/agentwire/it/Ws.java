@@ -97,6 +97,23 @@ public final class Ws implements WebSocket.Listener {
     return closed.orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
   }
 
+  /**
+   * The close, if one comes within {@code max}: for asserting that a connection stays open for a
+   * while, waiting on the close itself rather than polling.
+   */
+  public java.util.Optional<Close> closedWithin(Duration max) {
+    try {
+      return java.util.Optional.of(closed.get(max.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (java.util.concurrent.TimeoutException e) {
+      return java.util.Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   public boolean isClosed() {
     return closed.isDone();
   }

@@ -74,11 +74,6 @@ public class Runs {
     runner.cancel(peer(c), runId);
   }
 
-  /** Runs in flight on a session. */
-  public int inFlight(String sessionId) {
-    return runner.inFlight(sessionId);
-  }
-
   /** Until sessions outlive connections, a session's runs end with its connection. */
   void connectionClosed(@Observes Connections.ConnectionClosed closed) {
     closed.connection().session().ifPresent(s -> runner.release(s.id()));

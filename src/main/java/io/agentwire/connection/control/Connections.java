@@ -245,18 +245,13 @@ public class Connections {
   }
 
   /**
-   * An error reported by the container. A message over the size limit is the client's fault, not a
-   * defect: should Tyrus ever enforce a limit before our {@link Assembler} (it reports that here as
-   * MessageTooBigException, after closing with 1009 itself), it is no incident. Anything else is a
-   * defect: logged with an incident id beside its stack trace, then closed with 1011 (G5).
+   * An error reported by the container: a defect, logged with an incident id beside its stack
+   * trace, then closed with 1011 (G5). Client faults never arrive here: the size limit is applied
+   * by our {@link Assembler} (Tyrus enforces none on fragment handlers) and invalid UTF-8 is closed
+   * by Tyrus with 1007 before any handler.
    */
   public void failed(Session socket, Throwable error) {
     Optional<Connection> c = find(socket);
-    // By name: Tyrus is the container's implementation, not an API this WAR compiles against.
-    if (error.getClass().getName().equals("org.glassfish.tyrus.core.MessageTooBigException")) {
-      c.ifPresent(conn -> close(conn, CloseCode.TOO_BIG, CloseCode.TOO_BIG.reason(), false));
-      return;
-    }
     String incident = UUID.randomUUID().toString().substring(0, 8);
     LOG.log(
         Level.ERROR,

@@ -131,10 +131,6 @@ public final class Outbound {
     return queuedBytes;
   }
 
-  public synchronized boolean isOpen() {
-    return opened && !closed;
-  }
-
   private void pump() {
     synchronized (this) {
       if (pumping) {

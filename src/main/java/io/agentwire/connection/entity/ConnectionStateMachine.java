@@ -8,8 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 
 /**
  * The life of one connection as a table of allowed transitions and one transition function. An
@@ -117,10 +115,6 @@ public final class ConnectionStateMachine {
           CLOSED, Map.of(),
           FAILED, Map.of(Closed.class, FAILED));
 
-  /** Events that may legitimately arrive again and change nothing. */
-  private static final Set<Class<? extends ConnectionEvent>> IDEMPOTENT =
-      Set.of(CloseRequested.class, Closed.class);
-
   /** The timeline keeps set-up (the first entries) and the most recent ones: runs add two each. */
   static final int TIMELINE_HEAD = 8;
 
@@ -159,11 +153,6 @@ public final class ConnectionStateMachine {
     return new Outcome.Moved(from, target);
   }
 
-  /** Whether refusing this event in this state is expected noise rather than a defect. */
-  public static boolean isHarmlessRepeat(ConnectionState state, ConnectionEvent event) {
-    return state.isEnding() && IDEMPOTENT.contains(event.getClass());
-  }
-
   public synchronized ConnectionState state() {
     return state;
   }
@@ -173,11 +162,5 @@ public final class ConnectionStateMachine {
     List<Transition> all = new ArrayList<>(timeline);
     all.addAll(recent);
     return List.copyOf(all);
-  }
-
-  /** The state an event would lead to from a state, for the table-driven tests. */
-  static Optional<ConnectionState> target(
-      ConnectionState from, Class<? extends ConnectionEvent> e) {
-    return Optional.ofNullable(TABLE.get(from).get(e));
   }
 }

@@ -64,12 +64,4 @@ public final class ServerMessages {
     }
     return error.build().toString();
   }
-
-  public static String draining(long reconnectAfterMs) {
-    return Json.createObjectBuilder()
-        .add("type", "draining")
-        .add("reconnectAfterMs", reconnectAfterMs)
-        .build()
-        .toString();
-  }
 }

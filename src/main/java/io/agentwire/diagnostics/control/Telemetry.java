@@ -7,8 +7,6 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.eclipse.microprofile.metrics.Tag;
@@ -24,17 +22,17 @@ public class Telemetry {
 
   private static final Logger LOG = System.getLogger("agentwire.race");
 
+  private static final String RACE_PATTERNS = "agentwire_race_patterns";
+
   @Inject MetricRegistry registry;
 
-  private final Map<RacePattern, AtomicLong> patternCounts = new ConcurrentHashMap<>();
   private Timer openToReady;
   private Counter heldMessages;
 
   @PostConstruct
   void register() {
     for (RacePattern p : RacePattern.values()) {
-      patternCounts.put(p, new AtomicLong());
-      registry.counter("agentwire_race_patterns", new Tag("pattern", p.label()));
+      registry.counter(RACE_PATTERNS, new Tag("pattern", p.label()));
     }
     openToReady = registry.timer("agentwire_open_to_ready");
     heldMessages = registry.counter("agentwire_held_messages");
@@ -46,8 +44,7 @@ public class Telemetry {
   }
 
   public void race(RacePattern pattern, String connectionId, String detail, Level level) {
-    patternCounts.get(pattern).incrementAndGet();
-    registry.counter("agentwire_race_patterns", new Tag("pattern", pattern.label())).inc();
+    registry.counter(RACE_PATTERNS, new Tag("pattern", pattern.label())).inc();
     LOG.log(
         level,
         "race_pattern={0} connection={1} detail=\"{2}\"",
@@ -73,13 +70,13 @@ public class Telemetry {
     registry.timer("agentwire_run_duration", new Tag("outcome", outcome)).update(took);
   }
 
+  /** The race-pattern counters as exported, by label. */
   public Map<String, Long> patternCounts() {
     Map<String, Long> counts = new java.util.TreeMap<>();
-    patternCounts.forEach((p, n) -> counts.put(p.label(), n.get()));
+    for (RacePattern p : RacePattern.values()) {
+      counts.put(
+          p.label(), registry.counter(RACE_PATTERNS, new Tag("pattern", p.label())).getCount());
+    }
     return counts;
-  }
-
-  public MetricRegistry registry() {
-    return registry;
   }
 }

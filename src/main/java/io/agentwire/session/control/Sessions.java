@@ -6,7 +6,6 @@ import jakarta.inject.Inject;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -32,10 +31,6 @@ public class Sessions {
         new StreamSession(UUID.randomUUID().toString(), subject, token, maxEvents);
     byId.put(session.id(), session);
     return session;
-  }
-
-  public Optional<StreamSession> find(String id) {
-    return Optional.ofNullable(byId.get(id));
   }
 
   /** Sessions held by this instance. */
