@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -26,26 +27,6 @@ import java.util.function.Function;
  * {@link Runs} stays a thin container facade and this logic is tested without a container.
  */
 final class Runner {
-
-  /** What the runner needs of the connection a request came on. */
-  interface Peer {
-
-    Optional<StreamSession> session();
-
-    String logId();
-
-    /** Answers the request with an {@code error} message. */
-    void refuse(String code, String message, String ref);
-
-    /** A run started on the connection. */
-    void runStarted();
-
-    /** The connection's last run in flight ended; called inside {@link #exclusive}. */
-    void runsIdle();
-
-    /** Runs {@code action} under the connection's monitor, which requests are handled under. */
-    void exclusive(Runnable action);
-  }
 
   private static final Logger LOG = System.getLogger("agentwire.agent");
 
@@ -55,18 +36,26 @@ final class Runner {
   private final int limit;
   private final Duration cancelGrace;
   private final BiConsumer<String, Duration> outcomes;
+  private final Consumer<String> idle;
 
   /** Runs in flight, by session id then run id. */
   private final Map<String, Map<String, Run>> active = new ConcurrentHashMap<>();
 
-  /** Run ids ever used, by session id: a run id is unique in its session. */
+  /**
+   * Run ids used, by session id: a run id is unique in its session. Bounded: the most recent {@link
+   * #REMEMBERED_RUN_IDS} of a session, so a long session does not grow without end; a client that
+   * reuses an id older than that is not told {@code duplicate_run}.
+   */
   private final Map<String, Set<String>> used = new ConcurrentHashMap<>();
+
+  static final int REMEMBERED_RUN_IDS = 1024;
 
   /**
    * @param agents the agent of a name, if any
    * @param limit runs at once per connection
    * @param outcomes told the outcome ({@code completed}, {@code failed}, {@code cancelled}) and
    *     duration of every run
+   * @param idle told the id of a session whose last run in flight ended
    */
   Runner(
       Function<String, Optional<Agent>> agents,
@@ -74,13 +63,15 @@ final class Runner {
       ScheduledExecutorService scheduler,
       int limit,
       Duration cancelGrace,
-      BiConsumer<String, Duration> outcomes) {
+      BiConsumer<String, Duration> outcomes,
+      Consumer<String> idle) {
     this.agents = agents;
     this.executor = executor;
     this.scheduler = scheduler;
     this.limit = limit;
     this.cancelGrace = cancelGrace;
     this.outcomes = outcomes;
+    this.idle = idle;
   }
 
   void start(Peer peer, String agentName, JsonValue input, Optional<String> requestedId) {
@@ -98,7 +89,7 @@ final class Runner {
         peer.refuse("run_limit", "at most " + limit + " runs at once", runId);
         return;
       }
-      if (!used.computeIfAbsent(session.id(), k -> ConcurrentHashMap.newKeySet()).add(runId)) {
+      if (!used.computeIfAbsent(session.id(), k -> remembered()).add(runId)) {
         peer.refuse("duplicate_run", "runId already used in this session", runId);
         return;
       }
@@ -109,9 +100,9 @@ final class Runner {
     }
     peer.runStarted();
     try {
-      run.execution(executor.submit(() -> execute(peer, run, agent.get(), input)));
+      run.execution(executor.submit(() -> execute(run, agent.get(), input)));
     } catch (RejectedExecutionException e) {
-      fail(peer, run, e);
+      fail(run, e);
     }
   }
 
@@ -128,7 +119,6 @@ final class Runner {
         () -> {
           run.interrupt();
           finish(
-              peer,
               run,
               "cancelled",
               "agent_cancelled",
@@ -157,33 +147,31 @@ final class Runner {
     }
   }
 
-  private void execute(Peer peer, Run run, Agent agent, JsonValue input) {
+  private void execute(Run run, Agent agent, JsonValue input) {
     try {
       JsonValue output = agent.run(input, run);
       if (run.cancelled()) {
         throw new RunCancelledException();
       }
       finish(
-          peer,
           run,
           "completed",
           "agent_completed",
           Json.createObjectBuilder().add("output", output == null ? JsonValue.NULL : output));
     } catch (RunCancelledException | InterruptedException e) {
       finish(
-          peer,
           run,
           "cancelled",
           "agent_cancelled",
           Json.createObjectBuilder().add("reason", "cancelled by client"));
     } catch (Throwable e) {
       // Any throwable, StackOverflowError included: a run always ends and frees its slot.
-      fail(peer, run, e);
+      fail(run, e);
     }
   }
 
   /** The client learns the incident id only: the exception's message may hold secrets. */
-  private void fail(Peer peer, Run run, Throwable e) {
+  private void fail(Run run, Throwable e) {
     String incident = UUID.randomUUID().toString().substring(0, 8);
     LOG.log(
         Level.WARNING,
@@ -193,11 +181,10 @@ final class Runner {
             + run.agent()
             + " failed in run "
             + run.runId()
-            + " on "
-            + peer.logId(),
+            + " of session "
+            + run.session().id(),
         e);
     finish(
-        peer,
         run,
         "failed",
         "agent_failed",
@@ -211,27 +198,36 @@ final class Runner {
             .add("incident", incident));
   }
 
-  private void finish(Peer peer, Run run, String outcome, String type, JsonObjectBuilder data) {
+  private void finish(Run run, String outcome, String type, JsonObjectBuilder data) {
     if (!run.end(type, data)) {
       return;
     }
     outcomes.accept(outcome, run.elapsed());
-    // Under the connection's monitor, like start, so that a run started meanwhile is not idled.
-    peer.exclusive(
-        () -> {
-          Map<String, Run> runs = active.get(run.session().id());
-          if (runs == null) {
-            return; // released with its connection
-          }
-          boolean idle;
-          synchronized (runs) {
-            runs.remove(run.runId(), run);
-            idle = runs.isEmpty();
-          }
-          if (idle) {
-            peer.runsIdle();
-          }
-        });
+    Map<String, Run> runs = active.get(run.session().id());
+    if (runs == null) {
+      return; // released with its session
+    }
+    boolean nowIdle;
+    synchronized (runs) {
+      nowIdle = runs.remove(run.runId(), run) && runs.isEmpty();
+    }
+    if (nowIdle) {
+      // The connection checks inFlight under its own monitor, where runs start: a run started
+      // meanwhile keeps it PROCESSING.
+      idle.accept(run.session().id());
+    }
+  }
+
+  /** An insertion-ordered set that forgets its eldest id past the bound. */
+  private static Set<String> remembered() {
+    return java.util.Collections.synchronizedSet(
+        java.util.Collections.newSetFromMap(
+            new java.util.LinkedHashMap<String, Boolean>() {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > REMEMBERED_RUN_IDS;
+              }
+            }));
   }
 
   /** At most 64 chars and an ellipsis, never ending inside a surrogate pair. */

@@ -1,47 +1,53 @@
 package io.agentwire.agent.control;
 
 import io.agentwire.agent.entity.Agent;
-import io.agentwire.connection.control.Connection;
-import io.agentwire.connection.control.ConnectionSettings;
-import io.agentwire.connection.control.Connections;
-import io.agentwire.connection.entity.ClientMessage;
-import io.agentwire.connection.entity.ConnectionEvent;
-import io.agentwire.connection.entity.ServerMessages;
-import io.agentwire.diagnostics.control.Telemetry;
-import io.agentwire.session.entity.StreamSession;
+import io.agentwire.agent.entity.RunEnded;
+import io.agentwire.agent.entity.RunsEnded;
+import io.agentwire.readiness.control.ExecutorWatch;
+import io.agentwire.readiness.control.ExecutorWatches;
+import io.agentwire.session.entity.SessionEnded;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorDefinition;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import jakarta.json.JsonValue;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Starts, cancels and ends agent runs. Runs execute on a managed executor, never on a WebSocket
- * thread; every event goes through the session, which numbers it and queues it outbound. The work
- * is done by a {@link Runner}; this bean hands it the container's collaborators.
+ * Starts, cancels and ends agent runs. Runs execute on their own managed executor, on virtual
+ * threads (Jakarta Concurrency 3.1), never on a WebSocket thread; every event goes through the
+ * session, which numbers it and hands it to whichever connection holds the session. The work is
+ * done by a {@link Runner}; this bean hands it the container's collaborators.
  */
 @ApplicationScoped
-@ManagedExecutorDefinition(name = Runs.EXECUTOR, maxAsync = 256)
+@ManagedExecutorDefinition(name = Runs.EXECUTOR, maxAsync = 256, virtual = true)
 public class Runs {
 
   /**
    * Agent runs get their own executor: an agent may block (pause, I/O), and must not starve
-   * connection set-up or the liveness check, which use the default executor.
+   * connection set-up, which has its own.
    */
   static final String EXECUTOR = "java:app/concurrent/agentwire-agents";
 
   @Inject @Any Instance<Agent> agents;
-  @Inject Connections connections;
-  @Inject ConnectionSettings settings;
-  @Inject Telemetry telemetry;
+  @Inject Event<RunsEnded> runsEnded;
+  @Inject Event<RunEnded> runEnded;
+  @Inject ExecutorWatches watches;
+
+  @Inject
+  @ConfigProperty(name = "agentwire.limits.runs-per-connection")
+  int runsPerConnection;
 
   @Inject
   @ConfigProperty(name = "agentwire.agents.cancel-grace")
@@ -56,64 +62,39 @@ public class Runs {
 
   @PostConstruct
   void init() {
+    // Resolved once: Instance.stream() on every run created @Dependent agents that were never
+    // destroyed. These live as long as this bean.
+    Map<String, Agent> byName = new HashMap<>();
+    for (Agent agent : agents) {
+      byName.putIfAbsent(agent.name(), agent);
+    }
+    ExecutorWatch watch = watches.watch("agents", executor);
     runner =
         new Runner(
-            name -> agents.stream().filter(a -> a.name().equals(name)).findFirst(),
-            executor,
+            name -> Optional.ofNullable(byName.get(name)),
+            watch.executorService(),
             scheduler,
-            settings.runsPerConnection(),
+            runsPerConnection,
             cancelGrace,
-            telemetry::run);
+            (outcome, took) -> runEnded.fire(new RunEnded(outcome, took)),
+            sessionId -> runsEnded.fire(new RunsEnded(sessionId)));
   }
 
-  public void start(Connection c, ClientMessage.Run request) {
-    runner.start(peer(c), request.agent(), request.input(), request.runId());
+  public void start(Peer peer, String agent, JsonValue input, Optional<String> runId) {
+    runner.start(peer, agent, input, runId);
   }
 
-  public void cancel(Connection c, String runId) {
-    runner.cancel(peer(c), runId);
+  public void cancel(Peer peer, String runId) {
+    runner.cancel(peer, runId);
   }
 
-  /** Until sessions outlive connections, a session's runs end with its connection. */
-  void connectionClosed(@Observes Connections.ConnectionClosed closed) {
-    closed.connection().session().ifPresent(s -> runner.release(s.id()));
+  /** Runs in flight on a session. */
+  public int inFlight(String sessionId) {
+    return runner.inFlight(sessionId);
   }
 
-  private Runner.Peer peer(Connection c) {
-    return new Runner.Peer() {
-      @Override
-      public Optional<StreamSession> session() {
-        return c.session();
-      }
-
-      @Override
-      public String logId() {
-        return c.logId();
-      }
-
-      @Override
-      public void refuse(String code, String message, String ref) {
-        connections.send(c, ServerMessages.error(code, message, ref));
-      }
-
-      @Override
-      public void runStarted() {
-        connections.transition(c, new ConnectionEvent.RunStarted());
-      }
-
-      @Override
-      public void runsIdle() {
-        if (c.state().isReady()) {
-          connections.transition(c, new ConnectionEvent.RunsIdle());
-        }
-      }
-
-      @Override
-      public void exclusive(Runnable action) {
-        synchronized (c) {
-          action.run();
-        }
-      }
-    };
+  /** Until sessions outlive connections, a session's runs end with it. */
+  void sessionEnded(@Observes SessionEnded ended) {
+    runner.release(ended.sessionId());
   }
 }

@@ -3,28 +3,28 @@ package io.agentwire.connection.control;
 import io.agentwire.connection.entity.ConnectionEvent;
 import io.agentwire.connection.entity.ConnectionState;
 import io.agentwire.connection.entity.ConnectionStateMachine;
-import io.agentwire.readiness.entity.Observation;
-import io.agentwire.readiness.entity.SetupStep;
+import io.agentwire.connection.entity.ConnectionSummary;
+import io.agentwire.connection.entity.Observation;
+import io.agentwire.connection.entity.SetupStep;
 import io.agentwire.session.entity.StreamSession;
-import jakarta.websocket.Session;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Future;
+import java.util.function.LongSupplier;
 
 /**
- * One WebSocket conversation: its socket, state machine, set-up progress, hold and outbound queue.
- * Callers change it under its own monitor ({@code synchronized (connection)}) so that "ready is
- * sent, then the hold is released" and "a message arrives" never interleave.
+ * One WebSocket conversation: its transport, state machine, set-up progress, hold and outbound
+ * queue. Callers change it under its own monitor ({@code synchronized (connection)}) so that "ready
+ * is sent, then the hold is released" and "a message arrives" never interleave. It has no timers of
+ * its own: the {@link Sweeper} reads its due times, so nothing scheduled holds it after its close.
  */
 public final class Connection {
 
-  private final Session socket;
+  private final Transport socket;
   private final ConnectionStateMachine machine;
   private final long openedNanos;
   private final Instant openedAt;
@@ -40,15 +40,44 @@ public final class Connection {
   private List<SetupStep> degraded = List.of();
   private String pendingToken;
   private volatile int closeCode;
-  private volatile long lastTrafficNanos = System.nanoTime();
+  private final LongSupplier ticker;
+  private volatile long lastTrafficNanos;
   private final RateLimit rate;
   private final Assembler inbound;
-  private final List<Future<?>> timers = new ArrayList<>();
-  private boolean timersCancelled;
+  private volatile long lastPingNanos;
+
+  /** When the services steps are due (fault injection holds them back), 0 when not pending. */
+  private volatile long servicesDueNanos;
+
+  /** When a close that waits for the send in flight (4408) is forced anyway, 0 when none. */
+  private volatile long forcedCloseDueNanos;
+
+  private volatile Runnable forcedClose;
 
   Connection(
-      Session socket,
+      Transport socket,
       Clock clock,
+      int holdCapacity,
+      int messagesPerSecond,
+      int maxMessageBytes,
+      Outbound outbound,
+      String token) {
+    this(
+        socket,
+        clock,
+        System::nanoTime,
+        holdCapacity,
+        messagesPerSecond,
+        maxMessageBytes,
+        outbound,
+        token);
+  }
+
+  /** With {@code ticker} for every duration it measures (a fake one in tests). */
+  Connection(
+      Transport socket,
+      Clock clock,
+      LongSupplier ticker,
       int holdCapacity,
       int messagesPerSecond,
       int maxMessageBytes,
@@ -56,7 +85,10 @@ public final class Connection {
       String token) {
     this.socket = socket;
     this.machine = new ConnectionStateMachine(clock);
-    this.openedNanos = System.nanoTime();
+    this.ticker = ticker;
+    this.openedNanos = ticker.getAsLong();
+    this.lastTrafficNanos = openedNanos;
+    this.lastPingNanos = openedNanos;
     this.openedAt = clock.instant();
     this.hold = new Hold(holdCapacity);
     this.outbound = outbound;
@@ -71,32 +103,57 @@ public final class Connection {
 
   /** Something arrived from the client (a message or a pong). */
   void traffic() {
-    lastTrafficNanos = System.nanoTime();
+    lastTrafficNanos = ticker.getAsLong();
   }
 
   /** How long the client has been silent. */
   Duration silence() {
-    return Duration.ofNanos(System.nanoTime() - lastTrafficNanos);
+    return Duration.ofNanos(ticker.getAsLong() - lastTrafficNanos);
   }
 
   /** Admits one message under the per-connection rate; false when over it. */
   boolean admitMessage() {
-    return rate.admit(System.nanoTime());
+    return rate.admit(ticker.getAsLong());
   }
 
-  /** A timer of this connection (heartbeat, deadline, token expiry), cancelled when it closes. */
-  synchronized void timer(Future<?> task) {
-    if (timersCancelled) {
-      task.cancel(false);
-    } else {
-      timers.add(task);
+  /** Records that a ping went out now. */
+  void pinged() {
+    lastPingNanos = ticker.getAsLong();
+  }
+
+  /** How long since the last ping went out (or since open). */
+  Duration sincePing() {
+    return Duration.ofNanos(ticker.getAsLong() - lastPingNanos);
+  }
+
+  /** The services steps run when {@link #servicesDue} says so (fault injection delay). */
+  void servicesAfter(Duration delay) {
+    servicesDueNanos = ticker.getAsLong() + Math.max(1, delay.toNanos());
+  }
+
+  /** True once, when the delayed services steps are due. */
+  synchronized boolean servicesDue() {
+    if (servicesDueNanos != 0 && ticker.getAsLong() - servicesDueNanos >= 0) {
+      servicesDueNanos = 0;
+      return true;
     }
+    return false;
   }
 
-  synchronized void cancelTimers() {
-    timersCancelled = true;
-    timers.forEach(t -> t.cancel(false));
-    timers.clear();
+  /** Forces {@code close} after {@code delay} unless it ran before. */
+  void forceCloseAfter(Duration delay, Runnable close) {
+    forcedClose = close;
+    forcedCloseDueNanos = ticker.getAsLong() + Math.max(1, delay.toNanos());
+  }
+
+  /** The forced close, once, when it is due. */
+  synchronized java.util.Optional<Runnable> forcedCloseDue() {
+    Runnable close = forcedClose;
+    if (close != null && ticker.getAsLong() - forcedCloseDueNanos >= 0) {
+      forcedClose = null;
+      return java.util.Optional.of(close);
+    }
+    return java.util.Optional.empty();
   }
 
   /** Whether the token had expired (plus skew) at {@code now}. */
@@ -113,14 +170,14 @@ public final class Connection {
   /** The id for logs: the connection id once assigned, else the transport's id. */
   public String logId() {
     String assigned = id;
-    return assigned != null ? assigned : "socket-" + socket.getId();
+    return assigned != null ? assigned : "socket-" + socket.id();
   }
 
   void assignId(String id) {
     this.id = id;
   }
 
-  public Session socket() {
+  public Transport socket() {
     return socket;
   }
 
@@ -137,7 +194,7 @@ public final class Connection {
   }
 
   public Duration sinceOpen() {
-    return Duration.ofNanos(System.nanoTime() - openedNanos);
+    return Duration.ofNanos(ticker.getAsLong() - openedNanos);
   }
 
   public Instant openedAt() {
@@ -224,5 +281,20 @@ public final class Connection {
   /** The code the connection closed with, 0 while open. */
   public int closeCode() {
     return closeCode;
+  }
+
+  /** What diagnostics keep once the connection is gone: values only. */
+  public synchronized ConnectionSummary summary() {
+    StreamSession s = session;
+    return new ConnectionSummary(
+        logId(),
+        subject == null ? "" : subject,
+        openedAt,
+        machine.state(),
+        degraded.stream().map(SetupStep::wireName).toList(),
+        closeCode,
+        s == null ? null : s.id(),
+        s == null ? 0 : s.lastSeq(),
+        machine.timeline());
   }
 }

@@ -2,109 +2,180 @@ package io.agentwire.connection.control;
 
 import io.agentwire.connection.entity.CloseCode;
 import io.agentwire.connection.entity.ConnectionEvent;
-import io.agentwire.readiness.control.Instance;
-import io.agentwire.readiness.control.ReadinessSettings;
-import io.agentwire.readiness.entity.SetupStep;
-import io.agentwire.security.control.TokenVerifier;
+import io.agentwire.connection.entity.SetupStep;
 import io.agentwire.security.entity.TokenVerdict;
-import jakarta.annotation.Resource;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
-import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
+import io.agentwire.session.entity.StreamSession;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * The asynchronous set-up of a connection, off the socket thread: authentication, then (after the
- * fault-injection delay, if any) registration, the outbound queue and the session. Each finished
- * step and the deadline ask the gate for its verdict; nothing waits or polls.
+ * Every set-up step of a connection, end to end and off the socket thread: authentication,
+ * per-subject admission, then (after the fault-injection delay, if any) registration, the outbound
+ * queue and the session, and their local completion when a permissive {@code ready} goes out
+ * degraded. Each finished step asks the gate for its verdict; nothing waits or polls. An unexpected
+ * exception in a step is a defect: 1011 with an incident id, never silence until the deadline.
  */
-@ApplicationScoped
-public class ConnectionSetup {
+public final class ConnectionSetup {
 
-  @Inject ReadinessSettings readiness;
-  @Inject TokenVerifier verifier;
-  @Inject Connections connections;
-  @Inject ReadyGate gate;
-  @Inject Instance instance;
+  private final Executor executor;
+  private final Function<String, TokenVerdict> verifier;
+  private final ConnectionRegistry registry;
+  private final ClosePolicy closes;
+  private final Delivery delivery;
+  private final Function<String, StreamSession> sessions;
+  private final Supplier<Optional<String>> refusal;
+  private final Duration initDelay;
+  private Consumer<Connection> advance = c -> {};
 
-  @Resource ManagedExecutorService executor;
-  @Resource ManagedScheduledExecutorService scheduler;
-
-  void begin(Connection c) {
-    if (!instance.started() || instance.draining()) {
-      // Told over the socket so that browsers learn why (PROTOCOL section 2).
-      String why = instance.draining() ? "draining" : "starting";
-      connections.close(c, CloseCode.NOT_READY, CloseCode.NOT_READY.reason(why), false);
-      return;
-    }
-    c.timer(
-        scheduler.schedule(
-            () -> gate.advance(c), readiness.deadline().toMillis(), TimeUnit.MILLISECONDS));
-    executor.execute(() -> authenticate(c));
+  /**
+   * @param verifier the verdict on a token
+   * @param sessions a new session for a subject
+   * @param refusal why the instance takes no connection now ({@code starting}, {@code draining})
+   * @param initDelay fault injection: how long the services steps are held back
+   */
+  public ConnectionSetup(
+      Executor executor,
+      Function<String, TokenVerdict> verifier,
+      ConnectionRegistry registry,
+      ClosePolicy closes,
+      Delivery delivery,
+      Function<String, StreamSession> sessions,
+      Supplier<Optional<String>> refusal,
+      Duration initDelay) {
+    this.executor = executor;
+    this.verifier = verifier;
+    this.registry = registry;
+    this.closes = closes;
+    this.delivery = delivery;
+    this.sessions = sessions;
+    this.refusal = refusal;
+    this.initDelay = initDelay;
   }
 
-  private void authenticate(Connection c) {
-    TokenVerdict verdict = verifier.verify(c.takeToken());
+  /** Who is asked for the verdict after each step: the gate. */
+  public void advanceWith(Consumer<Connection> advance) {
+    this.advance = advance;
+  }
+
+  public void begin(Connection c) {
+    Optional<String> why = refusal.get();
+    if (why.isPresent()) {
+      // Told over the socket so that browsers learn why (PROTOCOL section 2).
+      closes.close(c, CloseCode.NOT_READY, CloseCode.NOT_READY.reason(why.get()), false);
+      return;
+    }
+    step(c, "authentication", () -> authenticate(c));
+  }
+
+  private void step(Connection c, String name, Runnable step) {
+    Runnable guarded =
+        () -> {
+          try {
+            step.run();
+          } catch (RuntimeException | Error e) {
+            closes.defect(c, "set-up step " + name + " failed", e);
+          }
+        };
+    try {
+      executor.execute(guarded);
+    } catch (RejectedExecutionException e) {
+      closes.close(c, CloseCode.NOT_READY, CloseCode.NOT_READY.reason(name), false);
+    }
+  }
+
+  void authenticate(Connection c) {
+    TokenVerdict verdict = verifier.apply(c.takeToken());
     if (verdict instanceof TokenVerdict.Rejected rejected) {
       c.failed(SetupStep.AUTHENTICATION);
-      connections.close(
-          c, CloseCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED.reason(rejected.why()), false);
+      closes.close(c, CloseCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED.reason(rejected.why()), false);
       return;
     }
     TokenVerdict.Verified verified = (TokenVerdict.Verified) verdict;
     c.authenticated(verified.subject(), verified.groups(), verified.expiresAt());
-    if (!connections.admit(c, verified.subject())) {
-      connections.close(c, CloseCode.TOO_MANY, "too many connections", false);
+    if (!registry.admit(c, verified.subject())) {
+      closes.close(c, CloseCode.TOO_MANY, "too many connections", false);
       return;
     }
     synchronized (c) {
       if (c.state().isEnding()) {
         return;
       }
-      connections.transition(c, new ConnectionEvent.Authenticated(verified.subject()));
+      closes.transition(c, new ConnectionEvent.Authenticated(verified.subject()));
       c.finished(SetupStep.AUTHENTICATION);
     }
-    expireWithToken(c, verified.expiresAt());
-    Duration delay = readiness.initDelay();
-    if (delay.isZero() || delay.isNegative()) {
+    if (initDelay.isZero() || initDelay.isNegative()) {
       services(c);
     } else {
-      c.timer(scheduler.schedule(() -> services(c), delay.toMillis(), TimeUnit.MILLISECONDS));
+      c.servicesAfter(initDelay); // the sweeper runs them when due
+      advance.accept(c);
     }
-    gate.advance(c);
   }
 
-  /** A token that expires while the connection is open closes it at expiry plus skew (4401). */
-  private void expireWithToken(Connection c, java.time.Instant expiresAt) {
-    long millis =
-        Duration.between(java.time.Instant.now(), expiresAt.plus(verifier.clockSkew())).toMillis();
-    c.timer(
-        scheduler.schedule(
-            () ->
-                connections.close(
-                    c,
-                    CloseCode.UNAUTHORIZED,
-                    CloseCode.UNAUTHORIZED.reason("token expired"),
-                    false),
-            Math.max(0, millis) + 1,
-            TimeUnit.MILLISECONDS));
-  }
-
-  private void services(Connection c) {
-    connections.register(c);
+  /** Registration, outbound and session, then the verdict. */
+  void services(Connection c) {
+    register(c);
     synchronized (c) {
       if (!c.state().isEnding()) {
         c.finished(SetupStep.OUTBOUND);
       }
     }
-    connections.attachSession(c);
+    attachSession(c);
     synchronized (c) {
       if (c.state().isSettingUp()) {
-        connections.transition(c, new ConnectionEvent.ServicesReady());
+        closes.transition(c, new ConnectionEvent.ServicesReady());
       }
     }
-    gate.advance(c);
+    advance.accept(c);
+  }
+
+  /** The services steps run from the sweeper when fault injection held them back. */
+  void servicesDue(Connection c) {
+    try {
+      services(c);
+    } catch (RuntimeException | Error e) {
+      closes.defect(c, "set-up step services failed", e);
+    }
+  }
+
+  /** Registration: the connection gets its id and is published. Idempotent. */
+  void register(Connection c) {
+    synchronized (c) {
+      if (c.hasFinished(SetupStep.REGISTRATION) || c.state().isEnding()) {
+        return;
+      }
+      String id = UUID.randomUUID().toString();
+      c.assignId(id);
+      registry.identified(c, id);
+      c.finished(SetupStep.REGISTRATION);
+    }
+  }
+
+  /** The session step: a session for the subject, whose events flow to this connection. */
+  void attachSession(Connection c) {
+    synchronized (c) {
+      if (c.hasFinished(SetupStep.SESSION) || c.state().isEnding()) {
+        return;
+      }
+      StreamSession session = sessions.apply(c.subject().orElseThrow());
+      session.sink(text -> delivery.send(c, text));
+      c.attach(session);
+      registry.holds(c, session.id());
+      c.finished(SetupStep.SESSION);
+    }
+  }
+
+  /**
+   * Permissive only: steps that missed the deadline are completed in their local form when a
+   * degraded {@code ready} goes out, so that it can name an id and a session.
+   */
+  void completeLocally(Connection c) {
+    register(c);
+    attachSession(c);
   }
 }

@@ -1,38 +1,68 @@
 package io.agentwire.connection.control;
 
+import io.agentwire.agent.control.Peer;
 import io.agentwire.agent.control.Runs;
 import io.agentwire.connection.boundary.MessageDecoder;
 import io.agentwire.connection.entity.ClientMessage;
+import io.agentwire.connection.entity.ConnectionEvent;
 import io.agentwire.connection.entity.Decoded;
 import io.agentwire.connection.entity.ServerMessages;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
+import io.agentwire.session.entity.StreamSession;
+import java.util.Optional;
 
-/** Handles one message of a ready connection: decoded once, then one branch per type. */
-@ApplicationScoped
-public class MessageDispatch {
+/**
+ * Handles one message of a ready connection: decoded once, then one branch per type. The agent side
+ * sees the connection only as a {@link Peer} for the request at hand.
+ */
+public final class MessageDispatch {
 
-  @Inject MessageDecoder decoder;
-  @Inject Connections connections;
-  @Inject Runs runs;
+  private final MessageDecoder decoder;
+  private final Delivery delivery;
+  private final ClosePolicy closes;
+  private final Runs runs;
+
+  public MessageDispatch(MessageDecoder decoder, Delivery delivery, ClosePolicy closes, Runs runs) {
+    this.decoder = decoder;
+    this.delivery = delivery;
+    this.closes = closes;
+    this.runs = runs;
+  }
 
   void handle(Connection c, String text) {
     Decoded decoded = decoder.decode(text);
     if (decoded instanceof Decoded.Refused refused) {
-      connections.send(c, ServerMessages.error(refused.code(), refused.message(), refused.ref()));
+      delivery.send(c, ServerMessages.error(refused.code(), refused.message(), refused.ref()));
       return;
     }
-    ClientMessage message = ((Decoded.Message) decoded).message();
-    if (message instanceof ClientMessage.Ping ping) {
-      connections.send(c, ServerMessages.pong(ping.id()));
-    } else if (message instanceof ClientMessage.Run run) {
-      runs.start(c, run);
-    } else if (message instanceof ClientMessage.Cancel cancel) {
-      runs.cancel(c, cancel.runId());
-    } else if (message instanceof ClientMessage.Ack ack) {
-      c.session().ifPresent(s -> s.acknowledge(ack.seq()));
-    } else {
-      throw new IllegalStateException("unhandled message type " + message.type());
+    switch (((Decoded.Message) decoded).message()) {
+      case ClientMessage.Ping ping -> delivery.send(c, ServerMessages.pong(ping.id()));
+      case ClientMessage.Run run -> runs.start(peer(c), run.agent(), run.input(), run.runId());
+      case ClientMessage.Cancel cancel -> runs.cancel(peer(c), cancel.runId());
+      case ClientMessage.Ack ack -> c.session().ifPresent(s -> s.acknowledge(ack.seq()));
     }
+  }
+
+  private Peer peer(Connection c) {
+    return new Peer() {
+      @Override
+      public Optional<StreamSession> session() {
+        return c.session();
+      }
+
+      @Override
+      public String logId() {
+        return c.logId();
+      }
+
+      @Override
+      public void refuse(String code, String message, String ref) {
+        delivery.send(c, ServerMessages.error(code, message, ref));
+      }
+
+      @Override
+      public void runStarted() {
+        closes.transition(c, new ConnectionEvent.RunStarted());
+      }
+    };
   }
 }

@@ -2,18 +2,19 @@ package io.agentwire.connection.control;
 
 import io.agentwire.connection.entity.CloseCode;
 import io.agentwire.connection.entity.ConnectionEvent;
+import io.agentwire.connection.entity.ConnectionLifecycle;
+import io.agentwire.connection.entity.Observation;
+import io.agentwire.connection.entity.RacePattern;
 import io.agentwire.connection.entity.ServerMessages;
-import io.agentwire.diagnostics.control.RacePattern;
-import io.agentwire.diagnostics.control.Telemetry;
-import io.agentwire.readiness.control.ReadinessPolicy;
-import io.agentwire.readiness.control.ReadinessSettings;
-import io.agentwire.readiness.entity.Observation;
-import io.agentwire.readiness.entity.SetupStep;
-import io.agentwire.readiness.entity.Verdict;
+import io.agentwire.connection.entity.SetupStep;
+import io.agentwire.connection.entity.Verdict;
+import io.agentwire.readiness.entity.Strictness;
 import io.agentwire.session.entity.StreamSession;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Decides, whenever something happens to a connection (a set-up step ends, the deadline passes, a
@@ -21,34 +22,62 @@ import java.util.Optional;
  * announce {@code ready} and release the hold, wait, or close with the code of PROTOCOL section 8.
  * Nothing polls: every call is caused by an event.
  */
-@ApplicationScoped
-public class ReadyGate {
+public final class ReadyGate {
 
-  @Inject ReadinessSettings readiness;
-  @Inject ConnectionSettings settings;
-  @Inject Telemetry telemetry;
-  @Inject Connections connections;
-  @Inject MessageDispatch dispatch;
+  private final Strictness strictness;
+  private final Duration deadline;
+  private final ServerMessages.Limits limits;
+  private final long heartbeatMs;
+  private final ClosePolicy closes;
+  private final Consumer<Connection> completeLocally;
+  private final BiConsumer<Connection, String> dispatch;
+  private final Consumer<ConnectionLifecycle> announce;
+
+  /**
+   * @param completeLocally completes the unfinished steps locally for a degraded {@code ready}
+   * @param dispatch handles one message of a ready connection
+   */
+  public ReadyGate(
+      Strictness strictness,
+      Duration deadline,
+      ServerMessages.Limits limits,
+      long heartbeatMs,
+      ClosePolicy closes,
+      Consumer<Connection> completeLocally,
+      BiConsumer<Connection, String> dispatch,
+      Consumer<ConnectionLifecycle> announce) {
+    this.strictness = strictness;
+    this.deadline = deadline;
+    this.limits = limits;
+    this.heartbeatMs = heartbeatMs;
+    this.closes = closes;
+    this.completeLocally = completeLocally;
+    this.dispatch = dispatch;
+    this.announce = announce;
+  }
 
   /** The verdict for a connection. */
   public Verdict evaluate(Connection c) {
-    return ReadinessPolicy.decide(c.observe(), readiness.strictness(), readiness.deadline());
+    return ReadinessPolicy.decide(c.observe(), strictness, deadline);
   }
 
   /**
    * Counts the set-up races that a validation from outside set-up (a message arriving) reveals: the
-   * original failure was exactly such a validation answered "no" instead of "not yet".
+   * original failure was exactly such a validation answered "no" instead of "not yet". The state
+   * machine is created with the connection, before any message can arrive (Tyrus calls onOpen
+   * before any message handler), so {@code missing_state_machine_during_connection_validation} is
+   * exported for dashboards but reads 0 here by construction.
    */
   private void countValidationRaces(Connection c, Observation o) {
     if (o.state().isEmpty()) {
-      telemetry.race(
+      closes.race(
           RacePattern.MISSING_STATE_MACHINE_DURING_CONNECTION_VALIDATION,
-          c.logId(),
+          c,
           "validation during set-up: not yet");
     } else if (o.connectionId().isEmpty()) {
-      telemetry.race(
+      closes.race(
           RacePattern.CONNECTION_VALIDATION_WITHOUT_ID,
-          c.logId(),
+          c,
           "validation before the id was assigned: not yet");
     }
   }
@@ -75,28 +104,26 @@ public class ReadyGate {
   public void receive(Connection c, String text) {
     synchronized (c) {
       if (c.state().isReady()) {
-        dispatch.handle(c, text);
+        dispatch.accept(c, text);
         return;
       }
       if (c.state().isEnding()) {
-        telemetry.race(RacePattern.MESSAGE_AFTER_CLOSE, c.logId(), "state " + c.state());
+        closes.race(RacePattern.MESSAGE_AFTER_CLOSE, c, "state " + c.state());
         return;
       }
       Observation o = c.observe();
-      Verdict verdict = ReadinessPolicy.decide(o, readiness.strictness(), readiness.deadline());
+      Verdict verdict = ReadinessPolicy.decide(o, strictness, deadline);
       if (verdict instanceof Verdict.Ready ready) {
         announce(c, ready);
-        dispatch.handle(c, text);
+        dispatch.accept(c, text);
       } else if (verdict instanceof Verdict.NotYet notYet) {
         countValidationRaces(c, o);
-        telemetry.race(
-            RacePattern.MESSAGE_BEFORE_READY,
-            c.logId(),
-            "held, waiting for " + notYet.waitingFor());
+        closes.race(
+            RacePattern.MESSAGE_BEFORE_READY, c, "held, waiting for " + notYet.waitingFor());
         if (c.hold().offer(text)) {
-          telemetry.held();
+          announce.accept(new ConnectionLifecycle.Held(c.logId()));
         } else {
-          connections.close(c, CloseCode.TOO_MANY, CloseCode.TOO_MANY.reason(), false);
+          closes.close(c, CloseCode.TOO_MANY, CloseCode.TOO_MANY.reason(), false);
         }
       } else {
         refuse(c, (Verdict.Never) verdict);
@@ -106,13 +133,11 @@ public class ReadyGate {
 
   private void announce(Connection c, Verdict.Ready ready) {
     if (!ready.degraded().isEmpty()) {
-      // Permissive only: steps that missed the deadline are completed in their local form now,
-      // so that ready can name an id and a session; the client learns which ones via degraded.
       c.degraded(ready.degraded());
-      connections.register(c);
-      connections.attachSession(c);
+      completeLocally.accept(c);
     }
     StreamSession session = c.session().orElseThrow();
+    List<String> degraded = ready.degraded().stream().map(SetupStep::wireName).toList();
     c.outbound()
         .open(
             ServerMessages.ready(
@@ -121,18 +146,15 @@ public class ReadyGate {
                 session.resumeToken(),
                 false,
                 session.lastSeq(),
-                settings.heartbeat().toMillis(),
-                new ServerMessages.Limits(
-                    settings.maxMessageBytes(),
-                    readiness.holdMaxMessages(),
-                    settings.runsPerConnection(),
-                    settings.messagesPerSecond()),
-                ready.degraded().stream().map(SetupStep::wireName).toList(),
+                heartbeatMs,
+                limits,
+                degraded,
                 Optional.empty()));
-    connections.transition(c, new ConnectionEvent.ReadySent());
-    telemetry.ready(c.sinceOpen());
+    closes.transition(c, new ConnectionEvent.ReadySent());
+    announce.accept(
+        new ConnectionLifecycle.Ready(c.logId(), session.id(), c.sinceOpen(), degraded));
     for (String held : c.hold().release()) {
-      dispatch.handle(c, held);
+      dispatch.accept(c, held);
     }
   }
 
@@ -141,12 +163,12 @@ public class ReadyGate {
       return;
     }
     if (never.cause() == Verdict.Cause.DEADLINE_EXCEEDED) {
-      telemetry.race(
+      closes.race(
           RacePattern.READINESS_DEADLINE_EXCEEDED,
-          c.logId(),
-          "step " + never.step().wireName() + " unfinished after " + readiness.deadline());
+          c,
+          "step " + never.step().wireName() + " unfinished after " + deadline);
     }
-    connections.close(
+    closes.close(
         c, CloseCode.NOT_READY, CloseCode.NOT_READY.reason(never.step().wireName()), false);
   }
 }

@@ -17,7 +17,8 @@ import java.util.Map;
 public final class ConnectionStateMachine {
 
   /** One step of the timeline shown in diagnostics. */
-  public record Transition(ConnectionState from, ConnectionState to, String event, Instant at) {}
+  public record Transition(ConnectionState from, ConnectionState to, String event, Instant at)
+      implements java.io.Serializable {}
 
   /** What {@link #next} did. */
   public sealed interface Outcome {

@@ -1,10 +1,10 @@
 package io.agentwire.diagnostics.boundary;
 
-import io.agentwire.connection.control.Connection;
 import io.agentwire.connection.control.Connections;
 import io.agentwire.connection.entity.ConnectionStateMachine.Transition;
+import io.agentwire.connection.entity.ConnectionSummary;
 import io.agentwire.diagnostics.control.Telemetry;
-import io.agentwire.readiness.control.Instance;
+import io.agentwire.readiness.control.InstanceLifecycle;
 import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.security.boundary.AdminOnly;
 import io.agentwire.session.control.Sessions;
@@ -30,18 +30,18 @@ public class DiagnosticsResource {
 
   @Inject Connections connections;
   @Inject Telemetry telemetry;
-  @Inject Instance instance;
+  @Inject InstanceLifecycle instance;
   @Inject ReadinessSettings readiness;
   @Inject Sessions sessions;
 
   @GET
   public JsonObject overview() {
     JsonObjectBuilder states = Json.createObjectBuilder();
-    connections.countByState().forEach((state, n) -> states.add(state.name(), n));
+    connections.registry().countByState().forEach((state, n) -> states.add(state.name(), n));
     JsonObjectBuilder patterns = Json.createObjectBuilder();
     telemetry.patternCounts().forEach(patterns::add);
     JsonArrayBuilder live = Json.createArrayBuilder();
-    connections.live().forEach(c -> live.add(summary(c)));
+    connections.registry().live().forEach(c -> live.add(summary(c.summary())));
     return Json.createObjectBuilder()
         .add("started", instance.started())
         .add("draining", instance.draining())
@@ -56,7 +56,13 @@ public class DiagnosticsResource {
   @GET
   @Path("connections/{id}")
   public JsonObject connection(@PathParam("id") String id) {
-    Connection c = connections.byId(id).orElseThrow(NotFoundException::new);
+    ConnectionSummary c =
+        connections
+            .registry()
+            .byId(id)
+            .map(live -> live.summary())
+            .or(() -> connections.registry().recentlyClosed(id))
+            .orElseThrow(NotFoundException::new);
     JsonArrayBuilder timeline = Json.createArrayBuilder();
     for (Transition t : c.timeline()) {
       JsonObjectBuilder step =
@@ -72,18 +78,18 @@ public class DiagnosticsResource {
     return summary(c).add("timeline", timeline).build();
   }
 
-  private static JsonObjectBuilder summary(Connection c) {
+  private static JsonObjectBuilder summary(ConnectionSummary c) {
     JsonArrayBuilder degraded = Json.createArrayBuilder();
-    c.degraded().forEach(s -> degraded.add(s.wireName()));
+    c.degraded().forEach(degraded::add);
     JsonObjectBuilder summary =
         Json.createObjectBuilder()
-            .add("connectionId", c.logId())
+            .add("connectionId", c.connectionId())
             .add("state", c.state().name())
             .add("openedAt", c.openedAt().toString())
-            .add("subject", c.subject().orElse(""))
+            .add("subject", c.subject())
             .add("degraded", degraded)
             .add("closeCode", c.closeCode());
-    c.session().ifPresent(s -> summary.add("sessionId", s.id()).add("lastSeq", s.lastSeq()));
+    c.session().ifPresent(s -> summary.add("sessionId", s).add("lastSeq", c.lastSeq()));
     return summary;
   }
 }

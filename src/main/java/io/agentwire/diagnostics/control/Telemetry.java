@@ -1,11 +1,13 @@
 package io.agentwire.diagnostics.control;
 
+import io.agentwire.agent.entity.RunEnded;
+import io.agentwire.connection.entity.ConnectionLifecycle;
+import io.agentwire.connection.entity.RacePattern;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.util.Map;
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.MetricRegistry;
@@ -39,35 +41,31 @@ public class Telemetry {
   }
 
   /** Counts a race pattern and logs it as one structured line with the connection id. */
-  public void race(RacePattern pattern, String connectionId, String detail) {
-    race(pattern, connectionId, detail, Level.INFO);
-  }
-
-  public void race(RacePattern pattern, String connectionId, String detail, Level level) {
-    registry.counter(RACE_PATTERNS, new Tag("pattern", pattern.label())).inc();
+  void race(@Observes ConnectionLifecycle.Race race) {
+    registry.counter(RACE_PATTERNS, new Tag("pattern", race.pattern().label())).inc();
     LOG.log(
-        level,
+        race.level(),
         "race_pattern={0} connection={1} detail=\"{2}\"",
-        pattern.label(),
-        connectionId,
-        detail);
+        race.pattern().label(),
+        race.connectionId(),
+        race.detail());
   }
 
-  public void closed(int code) {
-    registry.counter("agentwire_closes", new Tag("code", Integer.toString(code))).inc();
+  void closed(@Observes ConnectionLifecycle.Closed closed) {
+    registry.counter("agentwire_closes", new Tag("code", Integer.toString(closed.code()))).inc();
   }
 
-  public void ready(Duration sinceOpen) {
-    openToReady.update(sinceOpen);
+  void ready(@Observes ConnectionLifecycle.Ready ready) {
+    openToReady.update(ready.openToReady());
   }
 
-  public void held() {
+  void held(@Observes ConnectionLifecycle.Held held) {
     heldMessages.inc();
   }
 
-  public void run(String outcome, Duration took) {
-    registry.counter("agentwire_runs", new Tag("outcome", outcome)).inc();
-    registry.timer("agentwire_run_duration", new Tag("outcome", outcome)).update(took);
+  void run(@Observes RunEnded run) {
+    registry.counter("agentwire_runs", new Tag("outcome", run.outcome())).inc();
+    registry.timer("agentwire_run_duration", new Tag("outcome", run.outcome())).update(run.took());
   }
 
   /** The race-pattern counters as exported, by label. */

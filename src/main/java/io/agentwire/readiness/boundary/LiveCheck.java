@@ -1,39 +1,39 @@
 package io.agentwire.readiness.boundary;
 
-import jakarta.annotation.Resource;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
+import io.agentwire.readiness.control.ExecutorWatch;
+import io.agentwire.readiness.control.ExecutorWatches;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import jakarta.inject.Inject;
+import java.time.Duration;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 
 /**
- * Alive: the executor that runs set-up and agents still answers. In-process facts only; it never
- * looks at connections, clients or the cluster.
+ * Alive: each executor agentwire runs work on (connection set-up, agent runs) makes progress. Read
+ * from counters, in-process facts only: it submits nothing, so a storm of set-ups cannot hold the
+ * probe, and it never looks at connections, clients or the cluster.
  */
 @Liveness
 @ApplicationScoped
 public class LiveCheck implements HealthCheck {
 
-  private static final long ANSWER_WITHIN_SECONDS = 5;
+  /** Tasks waiting this long with none started: the executor is stuck, restart the process. */
+  static final Duration PATIENCE = Duration.ofSeconds(30);
 
-  @Resource ManagedExecutorService executor;
+  @Inject ExecutorWatches watches;
 
   @Override
   public HealthCheckResponse call() {
-    boolean answers;
-    try {
-      answers = executor.submit(() -> Boolean.TRUE).get(ANSWER_WITHIN_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      answers = false;
-    } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
-      answers = false;
+    boolean up = true;
+    HealthCheckResponseBuilder response = HealthCheckResponse.named("agentwire-executor");
+    for (ExecutorWatch watch : watches.all()) {
+      boolean stuck = watch.stuck(PATIENCE);
+      up &= !stuck;
+      response.withData(watch.name(), stuck ? "stuck" : "progressing");
+      response.withData(watch.name() + "-waiting", watch.waiting());
     }
-    return HealthCheckResponse.named("agentwire-executor").status(answers).build();
+    return response.status(up).build();
   }
 }

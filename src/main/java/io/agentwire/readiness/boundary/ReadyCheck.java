@@ -1,29 +1,28 @@
 package io.agentwire.readiness.boundary;
 
-import io.agentwire.readiness.control.Instance;
-import io.agentwire.security.control.TokenVerifier;
+import io.agentwire.readiness.control.InstanceLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready to take new connections: started, not draining, and token verification available. */
+/**
+ * Ready to take new connections: started and not draining. The services set-up needs report their
+ * own readiness beside it (token verification: {@code agentwire-token-verification}).
+ */
 @Readiness
 @ApplicationScoped
 public class ReadyCheck implements HealthCheck {
 
-  @Inject Instance instance;
-  @Inject TokenVerifier verifier;
+  @Inject InstanceLifecycle instance;
 
   @Override
   public HealthCheckResponse call() {
-    boolean up = instance.started() && !instance.draining() && verifier.problem().isEmpty();
     return HealthCheckResponse.named("agentwire-ready")
-        .status(up)
+        .status(instance.started() && !instance.draining())
         .withData("started", instance.started())
         .withData("draining", instance.draining())
-        .withData("token-verification", verifier.problem().isEmpty())
         .build();
   }
 }

@@ -1,6 +1,6 @@
 package io.agentwire.readiness.boundary;
 
-import io.agentwire.readiness.control.Instance;
+import io.agentwire.readiness.control.InstanceLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -12,7 +12,7 @@ import org.eclipse.microprofile.health.Startup;
 @ApplicationScoped
 public class StartedCheck implements HealthCheck {
 
-  @Inject Instance instance;
+  @Inject InstanceLifecycle instance;
 
   @Override
   public HealthCheckResponse call() {

@@ -1,7 +1,9 @@
 package io.agentwire.session.control;
 
+import io.agentwire.session.entity.SessionEnded;
 import io.agentwire.session.entity.StreamSession;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -19,6 +21,8 @@ public class Sessions {
   @Inject
   @ConfigProperty(name = "agentwire.session.max-events", defaultValue = "1000")
   int maxEvents;
+
+  @Inject Event<SessionEnded> ended;
 
   private final Map<String, StreamSession> byId = new ConcurrentHashMap<>();
 
@@ -40,6 +44,8 @@ public class Sessions {
 
   /** Forgets a session whose connection closed; retention and resumption come later. */
   public void release(StreamSession session) {
-    byId.remove(session.id());
+    if (byId.remove(session.id()) != null) {
+      ended.fire(new SessionEnded(session.id()));
+    }
   }
 }

@@ -160,7 +160,7 @@ class DispatchFuzzTest {
   }
 
   /** The connection side: every answer and event it would send, in sending order. */
-  static final class FakePeer implements Runner.Peer {
+  static final class FakePeer implements Peer {
     final StreamSession session = new StreamSession(SESSION, "alice", "token", 10_000);
 
     /** Errors and pongs: only ever sent on the dispatching thread. */
@@ -194,16 +194,6 @@ class DispatchFuzzTest {
     @Override
     public void runStarted() {
       started.incrementAndGet();
-    }
-
-    @Override
-    public void runsIdle() {
-      idled.incrementAndGet();
-    }
-
-    @Override
-    public synchronized void exclusive(Runnable action) {
-      action.run();
     }
   }
 
@@ -281,7 +271,8 @@ class DispatchFuzzTest {
             SCHEDULER,
             LIMIT,
             Duration.ZERO,
-            (outcome, took) -> {});
+            (outcome, took) -> {},
+            sessionId -> peer.idled.incrementAndGet());
     Level level = RUNNER_LOG.getLevel();
     // The failing agent would log a stack trace per run: too slow and too loud for fuzzing.
     RUNNER_LOG.setLevel(Level.OFF);

@@ -60,7 +60,7 @@ class RunnerTest {
   }
 
   /** The connection side: refusals and state announcements, recorded. */
-  static final class FakePeer implements Runner.Peer {
+  static final class FakePeer implements Peer {
     final StreamSession session;
     final List<String> refusals = new CopyOnWriteArrayList<>();
     final AtomicInteger started = new AtomicInteger();
@@ -84,14 +84,6 @@ class RunnerTest {
 
     public void runStarted() {
       started.incrementAndGet();
-    }
-
-    public void runsIdle() {
-      idled.incrementAndGet();
-    }
-
-    public synchronized void exclusive(Runnable action) {
-      action.run();
     }
   }
 
@@ -152,7 +144,8 @@ class RunnerTest {
         scheduler,
         limit,
         grace,
-        (outcome, took) -> {});
+        (outcome, took) -> {},
+        sessionId -> peer.idled.incrementAndGet());
   }
 
   private void agent(String name, Body body) {

@@ -1,14 +1,14 @@
-package io.agentwire.readiness.control;
+package io.agentwire.connection.control;
 
-import static io.agentwire.readiness.entity.SetupStep.*;
+import static io.agentwire.connection.entity.SetupStep.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentwire.connection.entity.ConnectionState;
-import io.agentwire.readiness.entity.Observation;
-import io.agentwire.readiness.entity.SetupStep;
+import io.agentwire.connection.entity.Observation;
+import io.agentwire.connection.entity.SetupStep;
+import io.agentwire.connection.entity.Verdict;
+import io.agentwire.connection.entity.Verdict.Cause;
 import io.agentwire.readiness.entity.Strictness;
-import io.agentwire.readiness.entity.Verdict;
-import io.agentwire.readiness.entity.Verdict.Cause;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;

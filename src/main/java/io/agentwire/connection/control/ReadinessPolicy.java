@@ -1,10 +1,10 @@
-package io.agentwire.readiness.control;
+package io.agentwire.connection.control;
 
 import io.agentwire.connection.entity.ConnectionState;
-import io.agentwire.readiness.entity.Observation;
-import io.agentwire.readiness.entity.SetupStep;
+import io.agentwire.connection.entity.Observation;
+import io.agentwire.connection.entity.SetupStep;
+import io.agentwire.connection.entity.Verdict;
 import io.agentwire.readiness.entity.Strictness;
-import io.agentwire.readiness.entity.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

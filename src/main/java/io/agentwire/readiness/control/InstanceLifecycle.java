@@ -1,11 +1,12 @@
 package io.agentwire.readiness.control;
 
 import io.agentwire.readiness.entity.Strictness;
-import io.agentwire.security.control.TokenVerifier;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Optional;
@@ -15,27 +16,33 @@ import java.util.Optional;
  * why it refuses to start if it does.
  */
 @ApplicationScoped
-public class Instance {
+public class InstanceLifecycle {
 
   private static final Logger LOG = System.getLogger("agentwire.readiness");
 
   @Inject ReadinessSettings readiness;
-  @Inject TokenVerifier verifier;
 
   private volatile boolean started;
   private volatile boolean draining;
   private volatile String refusal;
 
-  void boot(@Observes @Initialized(ApplicationScoped.class) Object application) {
-    Strictness strictness = readiness.strictness();
-    if (verifier.problem().isPresent()) {
-      refusal = "token verification unavailable: " + verifier.problem().get();
-    } else if (strictness.forbidsDevelopmentKey() && verifier.usesDevelopmentKey()) {
-      refusal =
-          "strictness "
-              + strictness.name().toLowerCase()
-              + " refuses the development key as verification key; configure the real public key";
+  /**
+   * Refuses to start, for good, with the reason in {@code /health/started} and the log. Components
+   * that find the configuration unusable say so before {@link #boot} (their observers of the same
+   * event have a lower priority).
+   */
+  public void refuse(String why) {
+    if (refusal == null) {
+      refusal = why;
     }
+  }
+
+  void boot(
+      @Observes
+          @Priority(Interceptor.Priority.APPLICATION + 500)
+          @Initialized(ApplicationScoped.class)
+          Object application) {
+    Strictness strictness = readiness.strictness();
     if (refusal != null) {
       LOG.log(Level.ERROR, "agentwire not started: {0}", refusal);
       return;
@@ -46,6 +53,14 @@ public class Instance {
         "agentwire started: strictness {0}, deadline {1}",
         strictness.name().toLowerCase(),
         readiness.deadline());
+  }
+
+  /** Why the instance takes no new connection now, if it does not: starting or draining. */
+  public Optional<String> refusesConnections() {
+    if (!started) {
+      return Optional.of("starting");
+    }
+    return draining ? Optional.of("draining") : Optional.empty();
   }
 
   public boolean started() {

@@ -1,6 +1,5 @@
-package io.agentwire.security.boundary;
+package io.agentwire.connection.boundary;
 
-import io.agentwire.connection.boundary.HandshakePolicy;
 import io.agentwire.security.control.OriginPolicy;
 import jakarta.inject.Inject;
 import jakarta.json.Json;

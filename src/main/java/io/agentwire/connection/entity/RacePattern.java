@@ -1,4 +1,4 @@
-package io.agentwire.diagnostics.control;
+package io.agentwire.connection.entity;
 
 /** The race-condition patterns of PROTOCOL section 9, counted and logged one line each. */
 public enum RacePattern {

@@ -1,4 +1,4 @@
-package io.agentwire.readiness.entity;
+package io.agentwire.connection.entity;
 
 /**
  * The set-up steps of a connection, in order; names appear in {@code degraded} and 1013 reasons.

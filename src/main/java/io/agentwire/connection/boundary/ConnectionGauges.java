@@ -1,4 +1,4 @@
-package io.agentwire.diagnostics.control;
+package io.agentwire.connection.boundary;
 
 import io.agentwire.connection.control.Connections;
 import io.agentwire.connection.entity.ConnectionState;
@@ -20,7 +20,7 @@ public class ConnectionGauges {
     for (ConnectionState state : ConnectionState.values()) {
       registry.gauge(
           "agentwire_connections",
-          () -> connections.countByState().get(state),
+          () -> connections.registry().countByState().get(state),
           new Tag("state", state.name()));
     }
   }

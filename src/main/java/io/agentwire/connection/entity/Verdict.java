@@ -1,4 +1,4 @@
-package io.agentwire.readiness.entity;
+package io.agentwire.connection.entity;
 
 import java.util.List;
 

@@ -1,6 +1,5 @@
-package io.agentwire.readiness.entity;
+package io.agentwire.connection.entity;
 
-import io.agentwire.connection.entity.ConnectionState;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;

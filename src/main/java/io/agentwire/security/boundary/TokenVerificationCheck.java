@@ -1,0 +1,52 @@
+package io.agentwire.security.boundary;
+
+import io.agentwire.readiness.control.InstanceLifecycle;
+import io.agentwire.readiness.control.ReadinessSettings;
+import io.agentwire.readiness.entity.Strictness;
+import io.agentwire.security.control.TokenVerifier;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Token verification is available: ready only with a usable verification key. At boot, before the
+ * instance starts, it refuses the start for good when there is no key, or when the strictness
+ * forbids the development key and that is the key configured (PROTOCOL section 7). Creating the
+ * verifier here, on the deployment thread, also means no probe creates it first.
+ */
+@Readiness
+@ApplicationScoped
+public class TokenVerificationCheck implements HealthCheck {
+
+  @Inject TokenVerifier verifier;
+  @Inject ReadinessSettings readiness;
+  @Inject InstanceLifecycle instance;
+
+  void guard(
+      @Observes @Priority(Interceptor.Priority.APPLICATION) @Initialized(ApplicationScoped.class)
+          Object application) {
+    Strictness strictness = readiness.strictness();
+    if (verifier.problem().isPresent()) {
+      instance.refuse("token verification unavailable: " + verifier.problem().get());
+    } else if (strictness.forbidsDevelopmentKey() && verifier.usesDevelopmentKey()) {
+      instance.refuse(
+          "strictness "
+              + strictness.name().toLowerCase()
+              + " refuses the development key as verification key; configure the real public key");
+    }
+  }
+
+  @Override
+  public HealthCheckResponse call() {
+    return HealthCheckResponse.named("agentwire-token-verification")
+        .status(verifier.problem().isEmpty())
+        .withData("problem", verifier.problem().orElse("none"))
+        .build();
+  }
+}

@@ -1,0 +1,133 @@
+package io.agentwire.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentwire.security.TestTokens;
+import jakarta.json.JsonObject;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Nothing outlives its connection: thousands of connections are opened and closed (round trips,
+ * closes during set-up, refused tokens), and afterwards the server process holds none of their
+ * objects and its live heap is back near its baseline. Measured in the server with {@code jcmd}.
+ */
+@ExtendWith(ArquillianExtension.class)
+class ChurnIT {
+
+  static final int CONNECTIONS = 3000;
+  static final int AT_ONCE = 64;
+
+  /** Live heap may grow this much over the baseline (caches warming, metric series). */
+  static final long HEAP_SLACK_BYTES = 48L << 20;
+
+  private static final String CONNECTION = "io.agentwire.connection.control.Connection";
+  private static final String TYRUS_SESSION = "org.glassfish.tyrus.core.TyrusSession";
+
+  @Deployment(testable = false)
+  static WebArchive deployment() {
+    // Production profile, the test key, tokens valid for an hour: as the leak was measured.
+    return Deployments.agentwire(
+        SetupWindow.trustingTestKey(
+            """
+        mp.config.profile=production
+        agentwire.limits.connections-per-subject=100000
+        """));
+  }
+
+  @ArquillianResource URL base;
+
+  @Test
+  void closedConnectionsLeaveNothingBehind() throws Exception {
+    churn(200); // warm-up: classes, pools, JIT, metric series
+    ServerHeap.Histogram before = ServerHeap.histogram();
+
+    churn(CONNECTIONS);
+    Awaitility.await().atMost(Ws.WAIT).untilAsserted(() -> assertThat(openConnections()).isZero());
+    ServerHeap.Histogram after = ServerHeap.histogram();
+
+    System.out.printf(
+        "churn: %d connections; live heap after GC %d KiB before, %d KiB after (%+d KiB);"
+            + " Connection %d -> %d, TyrusSession %d -> %d%n",
+        CONNECTIONS,
+        before.totalBytes() >> 10,
+        after.totalBytes() >> 10,
+        (after.totalBytes() - before.totalBytes()) >> 10,
+        before.count(CONNECTION),
+        after.count(CONNECTION),
+        before.count(TYRUS_SESSION),
+        after.count(TYRUS_SESSION));
+    assertThat(after.count(CONNECTION)).as("live agentwire connections after churn").isZero();
+    assertThat(after.count(TYRUS_SESSION)).as("live Tyrus sessions after churn").isZero();
+    assertThat(after.totalBytes())
+        .as("live heap after churn, against %d before", before.totalBytes())
+        .isLessThan(before.totalBytes() + HEAP_SLACK_BYTES);
+  }
+
+  /** Opens and closes {@code n} connections, {@link #AT_ONCE} at a time, in three manners. */
+  private void churn(int n) throws Exception {
+    String token = TestTokens.valid(TestTokens.rsaKey(), "churn", "agentwire-user");
+    Semaphore slots = new Semaphore(AT_ONCE);
+    List<Future<?>> done = new ArrayList<>();
+    try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < n; i++) {
+        int kind = i % 10;
+        slots.acquire();
+        done.add(
+            clients.submit(
+                () -> {
+                  try {
+                    once(kind, token);
+                  } finally {
+                    slots.release();
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get(2, TimeUnit.MINUTES);
+      }
+    }
+  }
+
+  private void once(int kind, String token) {
+    if (kind == 0) {
+      // Refused: a token that does not verify closes with 4401.
+      Ws ws = Ws.connect(base, token + "x");
+      assertThat(ws.awaitClose().code()).isEqualTo(4401);
+      return;
+    }
+    Ws ws = Ws.connect(base, token);
+    if (kind == 1) {
+      ws.close(); // gone during set-up, before or after ready
+      ws.closedWithin(Ws.WAIT).orElseThrow();
+      return;
+    }
+    JsonObject ready = ws.next("ready");
+    assertThat(ready.getString("connectionId")).isNotBlank();
+    ws.send("{\"type\":\"ping\",\"id\":1}");
+    assertThat(ws.next("pong").getInt("id")).isEqualTo(1);
+    ws.close();
+    ws.closedWithin(Ws.WAIT).orElseThrow();
+  }
+
+  private long openConnections() {
+    String admin = TestTokens.valid(TestTokens.rsaKey(), "ops", "agentwire-admin");
+    JsonObject states =
+        Http.get(base, "/api/diagnostics", admin).json().getJsonObject("connectionsByState");
+    return states.values().stream().mapToLong(v -> ((jakarta.json.JsonNumber) v).longValue()).sum();
+  }
+}
