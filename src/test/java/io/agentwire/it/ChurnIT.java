@@ -31,11 +31,19 @@ class ChurnIT {
   static final int CONNECTIONS = 3000;
   static final int AT_ONCE = 64;
 
-  /** Live heap may grow this much over the baseline (caches warming, metric series). */
-  static final long HEAP_SLACK_BYTES = 48L << 20;
+  /**
+   * Live heap may grow this much over the baseline: the container's pools and caches warm up
+   * (Grizzly's filter-chain states and HTTP chunks grew most, a few per pooled worker). Before the
+   * sweeper, the same churn left about 48 MiB more, with every closed connection held.
+   */
+  static final long HEAP_SLACK_BYTES = 32L << 20;
 
   private static final String CONNECTION = "io.agentwire.connection.control.Connection";
   private static final String TYRUS_SESSION = "org.glassfish.tyrus.core.TyrusSession";
+  private static final String GRIZZLY_CONNECTION =
+      "org.glassfish.grizzly.nio.transport.TCPNIOConnection";
+  private static final String UPGRADE_REQUEST =
+      "com.sun.enterprise.web.pwc.connector.coyote.PwcCoyoteRequest";
 
   @Deployment(testable = false)
   static WebArchive deployment() {
@@ -57,11 +65,24 @@ class ChurnIT {
 
     churn(CONNECTIONS);
     Awaitility.await().atMost(Ws.WAIT).untilAsserted(() -> assertThat(openConnections()).isZero());
-    ServerHeap.Histogram after = ServerHeap.histogram();
+    // A close still finishing on a server thread (its stack holds the connection for a moment)
+    // is not a leak: the objects must be gone within a bounded wait, each poll a full GC.
+    ServerHeap.Histogram[] last = {null};
+    int[] polls = {0};
+    Awaitility.await("no connection object is reachable on the server")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              polls[0]++;
+              last[0] = ServerHeap.histogram();
+              return last[0].count(CONNECTION) == 0 && last[0].count(TYRUS_SESSION) == 0;
+            });
+    ServerHeap.Histogram after = last[0];
 
     System.out.printf(
         "churn: %d connections; live heap after GC %d KiB before, %d KiB after (%+d KiB);"
-            + " Connection %d -> %d, TyrusSession %d -> %d%n",
+            + " Connection %d -> %d, TyrusSession %d -> %d (after %d histograms)%n",
         CONNECTIONS,
         before.totalBytes() >> 10,
         after.totalBytes() >> 10,
@@ -69,7 +90,15 @@ class ChurnIT {
         before.count(CONNECTION),
         after.count(CONNECTION),
         before.count(TYRUS_SESSION),
-        after.count(TYRUS_SESSION));
+        after.count(TYRUS_SESSION),
+        polls[0]);
+    System.out.printf(
+        "churn: TCPNIOConnection %d -> %d, PwcCoyoteRequest %d -> %d%n",
+        before.count(GRIZZLY_CONNECTION),
+        after.count(GRIZZLY_CONNECTION),
+        before.count(UPGRADE_REQUEST),
+        after.count(UPGRADE_REQUEST));
+    System.out.println("churn: classes that grew most: " + ServerHeap.growth(before, after, 12));
     assertThat(after.count(CONNECTION)).as("live agentwire connections after churn").isZero();
     assertThat(after.count(TYRUS_SESSION)).as("live Tyrus sessions after churn").isZero();
     assertThat(after.totalBytes())

@@ -52,7 +52,11 @@ class DefendedConnectionIT {
             agentwire.limits.connections-per-subject=3
             agentwire.agents.step-delay=PT0.5S
             """))
-        .addClasses(TestAgents.class, TestAgents.Exploding.class, TestAgents.Stubborn.class);
+        .addClasses(
+            TestAgents.class,
+            TestAgents.Exploding.class,
+            TestAgents.Stubborn.class,
+            TestAgents.Chatty.class);
   }
 
   @ArquillianResource URL base;
@@ -114,18 +118,21 @@ class DefendedConnectionIT {
                 TestTokens.claims("short-lived").expirationTime(Date.from(exp)).build()));
     Ws ws = Ws.connect(base, token);
     ws.next("ready");
-    ws.send("{\"type\":\"run\",\"agent\":\"stubborn\",\"input\":null,\"runId\":\"long\"}");
+    // A run that emits an event every 200 ms until the end: "no event follows" can fail.
+    ws.send("{\"type\":\"run\",\"agent\":\"chatty\",\"input\":null,\"runId\":\"long\"}");
 
     Ws.Close close = ws.awaitClose();
 
     assertThat(close.code()).isEqualTo(4401);
     assertThat(close.reason()).isEqualTo("unauthorized: token expired");
     Instant end = exp.plusSeconds(1); // skew 1 s
-    for (JsonObject m : ws.pending()) {
-      if (m.containsKey("ts")) {
-        assertThat(Instant.parse(m.getString("ts"))).isBefore(end);
-      }
-    }
+    List<Instant> thoughts =
+        ws.pending().stream()
+            .filter(m -> "agent_thinking".equals(m.getString("type", "")))
+            .map(m -> Instant.parse(m.getString("ts")))
+            .toList();
+    assertThat(thoughts).as("events streamed while the token was valid").hasSizeGreaterThan(3);
+    assertThat(thoughts).allMatch(ts -> ts.isBefore(end), "sent before the token's end");
   }
 
   // --- origin and subprotocol ---
@@ -154,6 +161,12 @@ class DefendedConnectionIT {
                 "https://app.agentwire.example",
                 "Authorization",
                 "Bearer " + token("allowed-origin")))) {
+      assertThat(raw.status()).isEqualTo(101);
+      assertThat(raw.next().text()).contains("\"type\":\"ready\"");
+    }
+    // Non-browser clients send no Origin at all (RFC 6455 section 4.1: only browsers must).
+    try (RawWs raw =
+        RawWs.open(base, null, Map.of("Authorization", "Bearer " + token("no-origin")))) {
       assertThat(raw.status()).isEqualTo(101);
       assertThat(raw.next().text()).contains("\"type\":\"ready\"");
     }
@@ -287,6 +300,43 @@ class DefendedConnectionIT {
       RawWs.Frame close = raw.awaitClose();
       assertThat(close.closeCode()).isEqualTo(1007);
     }
+  }
+
+  /**
+   * A client that goes away (a TCP reset in the middle of a frame, or between the fragments of a
+   * message) is not a server defect: no 1011, no incident, no ERROR in the log.
+   */
+  @Test
+  void aClientThatResetsMidMessageIsNeitherADefectNorAnError() throws Exception {
+    double defectsBefore = Http.metric(base, "agentwire_closes_total", "code", "1011");
+    int logBefore = ServerLog.text().length();
+    for (int i = 0; i < 6; i++) {
+      RawWs raw = RawWs.open(base, null, Map.of("Authorization", "Bearer " + token("reset-" + i)));
+      assertThat(raw.next().text()).contains("\"type\":\"ready\"");
+      if (i % 2 == 0) {
+        raw.resetMidFrame(true, 1000, 10);
+      } else {
+        raw.sendFirstFragment("{\"type\":\"ping\",");
+        raw.reset();
+      }
+    }
+    String admin = remember(TestTokens.valid(TestTokens.rsaKey(), "ops", "agentwire-admin"));
+    org.awaitility.Awaitility.await("the reset connections are closed on the server")
+        .atMost(Ws.WAIT)
+        .until(
+            () ->
+                Http.get(base, "/api/diagnostics", admin)
+                    .json()
+                    .getJsonArray("connections")
+                    .stream()
+                    .map(c -> c.asJsonObject().getString("subject"))
+                    .noneMatch(subject -> subject.startsWith("reset-")));
+
+    assertThat(Http.metric(base, "agentwire_closes_total", "code", "1011"))
+        .isEqualTo(defectsBefore);
+    String log = ServerLog.text().substring(logBefore);
+    assertThat(log).doesNotContain("incident");
+    assertThat(log).doesNotContainPattern("\\[(SEVERE|ERROR)\\] \\[[^\\]]*\\] \\[agentwire");
   }
 
   // --- heartbeat ---

@@ -33,6 +33,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ArquillianExtension.class)
 class DevelopmentProfileIT {
 
+  static {
+    ServerLog.capture();
+  }
+
   static final String ISSUER = "agentwire-development";
   static final String TEXT =
       "Agents stream events to clients; agents call tools, and agents report results over the wire.";
@@ -181,7 +185,8 @@ class DevelopmentProfileIT {
 
     assertThat(metrics).contains("agentwire_connections{mp_scope=\"application\",state=\"READY\"}");
     assertThat(Http.metric(base, "agentwire_open_to_ready_seconds_count", null, null)).isPositive();
-    assertThat(Http.metric(base, "agentwire_held_messages_total", null, null)).isNotNegative();
+    // Present, not merely "0 when absent": metric() reads 0 for a missing series.
+    assertThat(metrics).containsPattern("(?m)^agentwire_held_messages_total\\{[^}]*\\} \\d");
   }
 
   @Test
@@ -342,6 +347,9 @@ class DevelopmentProfileIT {
 
     List<JsonObject> rest = eventsUntilTerminal(ws, "c1");
     assertThat(rest).last().extracting(e -> e.getString("type")).isEqualTo("agent_cancelled");
+    // The agent itself stopped at its next step; the grace timer would say "grace passed".
+    assertThat(rest.get(rest.size() - 1).getJsonObject("data").getString("reason"))
+        .isEqualTo("cancelled by client");
     ws.send("{\"type\":\"cancel\",\"runId\":\"c1\"}");
     JsonObject error = ws.next("error");
     assertThat(error.getString("code")).isEqualTo("unknown_run");
@@ -359,6 +367,11 @@ class DevelopmentProfileIT {
 
     JsonObject end = ws.next();
     assertThat(end.getString("type")).isEqualTo("agent_cancelled");
+    assertThat(end.getJsonObject("data").getString("reason"))
+        .isEqualTo("cancelled by client, grace passed");
+    org.awaitility.Awaitility.await("the agent's thread was interrupted")
+        .atMost(Ws.WAIT)
+        .until(() -> ServerLog.text().contains("stubborn interrupted: s1"));
     ws.send("{\"type\":\"ping\",\"id\":\"after\"}");
     assertThat(ws.next("pong").getString("id"))
         .as("nothing of s1 after its end")

@@ -171,6 +171,51 @@ public final class RawWs implements AutoCloseable {
     out.flush();
   }
 
+  /**
+   * Sends the start of a masked frame that declares {@code declared} payload bytes but carries only
+   * {@code sent}, with the FIN bit as given, then resets the connection (SO_LINGER 0 makes the
+   * close a TCP RST): a client that goes away in the middle of a message.
+   */
+  public void resetMidFrame(boolean fin, int declared, int sent) throws IOException {
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    frame.write((fin ? 0x80 : 0) | 0x1);
+    frame.write(0x80 | 126);
+    frame.write(declared >>> 8);
+    frame.write(declared & 0xff);
+    byte[] mask = new byte[4];
+    RANDOM.nextBytes(mask);
+    frame.write(mask);
+    for (int i = 0; i < sent; i++) {
+      frame.write('x' ^ mask[i % 4]);
+    }
+    out.write(frame.toByteArray());
+    out.flush();
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
+  /** Sends one whole masked text fragment without FIN: a message left unfinished. */
+  public void sendFirstFragment(String text) throws IOException {
+    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    frame.write(0x1); // FIN clear, opcode text
+    frame.write(0x80 | payload.length);
+    byte[] mask = new byte[4];
+    RANDOM.nextBytes(mask);
+    frame.write(mask);
+    for (int i = 0; i < payload.length; i++) {
+      frame.write(payload[i] ^ mask[i % 4]);
+    }
+    out.write(frame.toByteArray());
+    out.flush();
+  }
+
+  /** Resets the connection now (TCP RST). */
+  public void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
   /** Bytes read after the handshake. */
   public long bytesRead() {
     return bytesRead;

@@ -32,6 +32,17 @@ final class ServerHeap {
 
   private ServerHeap() {}
 
+  /** The classes whose live instances grew most from {@code before} to {@code after}. */
+  static List<String> growth(Histogram before, Histogram after, int top) {
+    return after.instances().entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue() - before.count(e.getKey())))
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(top)
+        .map(e -> e.getKey() + " +" + e.getValue())
+        .toList();
+  }
+
   static long serverPid() {
     List<ProcessHandle> servers =
         ProcessHandle.current()

@@ -4,6 +4,8 @@ import io.agentwire.agent.entity.Agent;
 import io.agentwire.agent.entity.RunContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.JsonValue;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
 
 /** Agents that misbehave on purpose, deployed only in tests. */
 public final class TestAgents {
@@ -36,8 +38,32 @@ public final class TestAgents {
     @Override
     public JsonValue run(JsonValue input, RunContext context) throws Exception {
       context.thinking("not listening");
-      while (true) {
-        Thread.sleep(50);
+      try {
+        while (true) {
+          Thread.sleep(50);
+        }
+      } catch (InterruptedException e) {
+        // Read by the IT from the server log: the grace's end really interrupted the agent.
+        System.getLogger("agentwire.test")
+            .log(Level.INFO, "stubborn interrupted: " + context.runId());
+        throw e;
+      }
+    }
+  }
+
+  /** Thinks aloud every 200 ms until cancelled: a steady stream of events. */
+  @ApplicationScoped
+  public static class Chatty implements Agent {
+    @Override
+    public String name() {
+      return "chatty";
+    }
+
+    @Override
+    public JsonValue run(JsonValue input, RunContext context) throws Exception {
+      for (int i = 0; ; i++) {
+        context.thinking("thought " + i);
+        context.pause(Duration.ofMillis(200));
       }
     }
   }

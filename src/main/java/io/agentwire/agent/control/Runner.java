@@ -114,15 +114,17 @@ final class Runner {
       return;
     }
     run.requestCancel();
-    // An agent that ignores cancellation is interrupted after the grace and ends cancelled anyway.
+    // An agent that ignores cancellation ends cancelled anyway after the grace, then is
+    // interrupted: ended first, so the agent's own reaction to the interrupt cannot take the
+    // terminal event (with an interrupt first, the two raced for it).
     scheduler.schedule(
         () -> {
-          run.interrupt();
           finish(
               run,
               "cancelled",
               "agent_cancelled",
               Json.createObjectBuilder().add("reason", "cancelled by client, grace passed"));
+          run.interrupt();
         },
         cancelGrace.toMillis(),
         TimeUnit.MILLISECONDS);

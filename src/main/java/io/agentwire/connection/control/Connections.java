@@ -2,7 +2,6 @@ package io.agentwire.connection.control;
 
 import io.agentwire.agent.control.Runs;
 import io.agentwire.agent.entity.RunsEnded;
-import io.agentwire.connection.boundary.MessageDecoder;
 import io.agentwire.connection.entity.CloseCode;
 import io.agentwire.connection.entity.ConnectionEvent;
 import io.agentwire.connection.entity.ConnectionLifecycle;
@@ -14,7 +13,7 @@ import io.agentwire.readiness.control.ExecutorWatches;
 import io.agentwire.readiness.control.InstanceLifecycle;
 import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.security.control.TokenVerifier;
-import io.agentwire.session.control.Sessions;
+import io.agentwire.session.control.SessionDirectory;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -55,7 +54,7 @@ public class Connections {
   @Inject ReadinessSettings readiness;
   @Inject InstanceLifecycle instance;
   @Inject TokenVerifier verifier;
-  @Inject Sessions sessions;
+  @Inject SessionDirectory sessions;
   @Inject Runs runs;
   @Inject MessageDecoder decoder;
   @Inject ExecutorWatches watches;

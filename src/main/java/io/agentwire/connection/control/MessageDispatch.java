@@ -2,7 +2,6 @@ package io.agentwire.connection.control;
 
 import io.agentwire.agent.control.Peer;
 import io.agentwire.agent.control.Runs;
-import io.agentwire.connection.boundary.MessageDecoder;
 import io.agentwire.connection.entity.ClientMessage;
 import io.agentwire.connection.entity.ConnectionEvent;
 import io.agentwire.connection.entity.Decoded;

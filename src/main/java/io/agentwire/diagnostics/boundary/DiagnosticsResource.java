@@ -7,7 +7,7 @@ import io.agentwire.diagnostics.control.Telemetry;
 import io.agentwire.readiness.control.InstanceLifecycle;
 import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.security.boundary.AdminOnly;
-import io.agentwire.session.control.Sessions;
+import io.agentwire.session.control.SessionDirectory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -32,7 +32,7 @@ public class DiagnosticsResource {
   @Inject Telemetry telemetry;
   @Inject InstanceLifecycle instance;
   @Inject ReadinessSettings readiness;
-  @Inject Sessions sessions;
+  @Inject SessionDirectory sessions;
 
   @GET
   public JsonObject overview() {

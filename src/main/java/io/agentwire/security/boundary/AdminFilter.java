@@ -35,7 +35,15 @@ public class AdminFilter implements ContainerRequestFilter {
             : null;
     TokenVerdict verdict = verifier.verify(token);
     if (verdict instanceof TokenVerdict.Rejected rejected) {
-      request.abortWith(refusal(401, "unauthorized", rejected.why()));
+      // RFC 6750 section 3: a 401 names the scheme; error="invalid_token" only when one was sent.
+      request.abortWith(
+          Response.fromResponse(refusal(401, "unauthorized", rejected.why()))
+              .header(
+                  HttpHeaders.WWW_AUTHENTICATE,
+                  token == null || token.isEmpty()
+                      ? "Bearer realm=\"agentwire\""
+                      : "Bearer realm=\"agentwire\", error=\"invalid_token\"")
+              .build());
     } else if (!((TokenVerdict.Verified) verdict).groups().contains(ADMIN_GROUP)) {
       request.abortWith(refusal(403, "forbidden", "needs group " + ADMIN_GROUP));
     }

@@ -5,6 +5,7 @@ import io.agentwire.security.control.DevelopmentTokens;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -40,19 +41,27 @@ public class DevelopmentTokenResource {
     }
     JsonValue sub = request == null ? null : request.get("sub");
     if (!(sub instanceof JsonString subject) || subject.getString().isBlank()) {
-      return Response.status(400)
-          .entity(
-              Json.createObjectBuilder()
-                  .add("error", "bad_request")
-                  .add("message", "sub must be a non-empty string")
-                  .build())
-          .build();
+      return badRequest("sub must be a non-empty string");
     }
-    List<String> groups =
-        request.containsKey("groups") && request.get("groups") instanceof jakarta.json.JsonArray a
-            ? a.getValuesAs(JsonString.class).stream().map(JsonString::getString).toList()
-            : List.of();
+    JsonValue given = request.get("groups");
+    List<String> groups;
+    if (given == null || given == JsonValue.NULL) {
+      groups = List.of();
+    } else if (given instanceof JsonArray array
+        && array.stream().allMatch(JsonString.class::isInstance)) {
+      groups = array.getValuesAs(JsonString.class).stream().map(JsonString::getString).toList();
+    } else {
+      return badRequest("groups must be a list of strings");
+    }
     String token = tokens.mint(subject.getString(), groups, LIFETIME);
     return Response.ok(Json.createObjectBuilder().add("token", token).build()).build();
+  }
+
+  private static Response badRequest(String message) {
+    return Response.status(400)
+        .type(MediaType.APPLICATION_JSON)
+        .entity(
+            Json.createObjectBuilder().add("error", "bad_request").add("message", message).build())
+        .build();
   }
 }

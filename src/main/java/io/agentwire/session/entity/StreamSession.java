@@ -3,14 +3,15 @@ package io.agentwire.session.entity;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.spi.JsonProvider;
+import java.io.StringReader;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A session: the subject it belongs to and its event sequence (G6). Events are numbered and handed
- * to the sink under one lock, so the order of {@code seq} is the order of sending.
+ * A session: the subject it belongs to, its event log and the connection it streams to now. Events
+ * are numbered, stored (G7: stored before sent) and handed to the sink under one lock, so the order
+ * of {@code seq} is the order of sending (G6).
  */
 public final class StreamSession {
 
@@ -23,16 +24,19 @@ public final class StreamSession {
   private final String id;
   private final String subject;
   private final String resumeToken;
-  private final int maxEvents;
-  private final ArrayDeque<JsonObject> unacknowledged = new ArrayDeque<>();
-  private long lastSeq;
+  private final EventLog log;
   private Consumer<String> sink = text -> {};
 
+  /** A session with a local log bounded by count only (tests). */
   public StreamSession(String id, String subject, String resumeToken, int maxEvents) {
+    this(id, subject, resumeToken, new LocalEventLog(maxEvents, Long.MAX_VALUE));
+  }
+
+  public StreamSession(String id, String subject, String resumeToken, EventLog log) {
     this.id = id;
     this.subject = subject;
     this.resumeToken = resumeToken;
-    this.maxEvents = maxEvents;
+    this.log = log;
   }
 
   public String id() {
@@ -48,44 +52,51 @@ public final class StreamSession {
   }
 
   public synchronized long lastSeq() {
-    return lastSeq;
+    return log.lastSeq();
   }
 
-  /** Where events go: the outbound queue of the connection that holds the session now. */
+  /**
+   * Where events go: the outbound queue of the connection that holds the session now; a no-op while
+   * no connection holds it (the events stay in the log).
+   */
   public synchronized void sink(Consumer<String> sink) {
     this.sink = sink;
   }
 
-  /**
-   * Numbers an event, keeps it until acknowledged (at most {@code maxEvents}, oldest forgotten
-   * first) and sends it.
-   */
-  public synchronized JsonObject emit(String type, String runId, JsonObjectBuilder data) {
-    JsonObject event =
-        JSON.createObjectBuilder()
-            .add("type", type)
-            .add("seq", ++lastSeq)
-            .add("runId", runId)
-            .add("ts", Instant.now().toString())
-            .add("data", data)
-            .build();
-    unacknowledged.addLast(event);
-    while (unacknowledged.size() > maxEvents) {
-      unacknowledged.removeFirst();
-    }
-    sink.accept(event.toString());
-    return event;
+  /** Numbers an event, stores it in the log (which applies its bounds), then sends it. */
+  public synchronized void emit(String type, String runId, JsonObjectBuilder data) {
+    JsonObject body = data.build();
+    String[] text = new String[1];
+    log.append(
+        seq -> {
+          text[0] =
+              JSON.createObjectBuilder()
+                  .add("type", type)
+                  .add("seq", seq)
+                  .add("runId", runId)
+                  .add("ts", Instant.now().toString())
+                  .add("data", body)
+                  .build()
+                  .toString();
+          return text[0];
+        });
+    sink.accept(text[0]);
   }
 
   /** The client holds every event up to {@code seq}: forget them. */
   public synchronized void acknowledge(long seq) {
-    while (!unacknowledged.isEmpty()
-        && unacknowledged.peekFirst().getJsonNumber("seq").longValue() <= seq) {
-      unacknowledged.removeFirst();
-    }
+    log.acknowledge(Math.max(0, seq));
   }
 
+  /** The events after {@code seq}, or the gap (for resumption). */
+  public synchronized Replay after(long seq) {
+    return log.after(seq);
+  }
+
+  /** The events the log holds, parsed: for diagnostics and tests, not for the hot path. */
   public synchronized List<JsonObject> unacknowledged() {
-    return List.copyOf(unacknowledged);
+    return log.after(0).events().stream()
+        .map(e -> JSON.createReader(new StringReader(e.text())).readObject())
+        .toList();
   }
 }

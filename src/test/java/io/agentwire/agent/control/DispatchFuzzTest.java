@@ -8,7 +8,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.agentwire.agent.boundary.BuiltInAgents;
 import io.agentwire.agent.entity.Agent;
 import io.agentwire.agent.entity.RunContext;
-import io.agentwire.connection.boundary.MessageDecoder;
+import io.agentwire.connection.control.MessageDecoder;
 import io.agentwire.connection.entity.ClientMessage;
 import io.agentwire.connection.entity.ClientMessage.Ack;
 import io.agentwire.connection.entity.ClientMessage.Cancel;

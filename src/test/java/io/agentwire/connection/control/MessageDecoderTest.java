@@ -1,4 +1,4 @@
-package io.agentwire.connection.boundary;
+package io.agentwire.connection.control;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
