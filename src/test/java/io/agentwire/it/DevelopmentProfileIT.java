@@ -219,11 +219,26 @@ class DevelopmentProfileIT {
                 Http.get(base, "/api/diagnostics", admin).json().getInt("sessions")
                     < sessionsWhileOpen);
 
-    assertThat(Http.get(base, "/api/diagnostics", null).status()).isEqualTo(401);
+    Http.Answer unauthorized = Http.get(base, "/api/diagnostics", null);
+    assertThat(unauthorized.status()).isEqualTo(401);
+    // RFC 6750 section 3: a 401 names the scheme it wants.
+    assertThat(unauthorized.header("WWW-Authenticate")).contains("Bearer realm=\"agentwire\"");
+    assertThat(Http.get(base, "/api/diagnostics", "not-a-token").header("WWW-Authenticate"))
+        .contains("Bearer realm=\"agentwire\", error=\"invalid_token\"");
     assertThat(
             Http.get(base, "/api/diagnostics", Http.devToken(base, "user", "agentwire-user"))
                 .status())
         .isEqualTo(403);
+  }
+
+  @Test
+  void aDevelopmentTokenRequestWithGroupsThatAreNotStringsIsABadRequestNotA500() {
+    Http.Answer answer = Http.post(base, "/api/dev/token", "{\"sub\":\"x\",\"groups\":[1,{}]}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.header("Content-Type")).get().asString().startsWith("application/json");
+    assertThat(answer.json().getString("error")).isEqualTo("bad_request");
+    assertThat(answer.json().getString("message")).isEqualTo("groups must be a list of strings");
   }
 
   // --- agent runs ---

@@ -16,7 +16,11 @@ import java.util.regex.Pattern;
 public final class Http {
 
   /** Status and body of one answer. */
-  public record Answer(int status, String body) {
+  public record Answer(int status, String body, java.net.http.HttpHeaders headers) {
+    public java.util.Optional<String> header(String name) {
+      return headers.firstValue(name);
+    }
+
     public JsonObject json() {
       return Json.createReader(new StringReader(body)).readObject();
     }
@@ -78,7 +82,7 @@ public final class Http {
   private static Answer send(HttpRequest request) {
     try {
       HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-      return new Answer(r.statusCode(), r.body());
+      return new Answer(r.statusCode(), r.body(), r.headers());
     } catch (java.io.IOException e) {
       throw new AssertionError(request.uri() + ": " + e, e);
     } catch (InterruptedException e) {

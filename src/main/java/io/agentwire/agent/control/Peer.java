@@ -1,5 +1,6 @@
 package io.agentwire.agent.control;
 
+import io.agentwire.protocol.entity.ErrorCode;
 import io.agentwire.session.entity.StreamSession;
 import java.util.Optional;
 
@@ -15,7 +16,7 @@ public interface Peer {
   String logId();
 
   /** Answers the request with an {@code error} message. */
-  void refuse(String code, String message, String ref);
+  void refuse(ErrorCode code, String message, String ref);
 
   /** A run started on the request's connection; called under the connection's monitor. */
   void runStarted();

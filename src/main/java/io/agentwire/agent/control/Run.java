@@ -2,10 +2,11 @@ package io.agentwire.agent.control;
 
 import io.agentwire.agent.entity.RunCancelledException;
 import io.agentwire.agent.entity.RunContext;
+import io.agentwire.protocol.entity.EventType;
 import io.agentwire.session.entity.StreamSession;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
@@ -16,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  * nothing is emitted once the run has ended, so its terminal event is always its last.
  */
 final class Run implements RunContext {
+
+  /** Looked up once: the static {@code Json.create*} repeat the ServiceLoader lookup per call. */
+  private static final JsonProvider JSON = JsonProvider.provider();
 
   private final String id;
   private final String agent;
@@ -73,14 +77,14 @@ final class Run implements RunContext {
   }
 
   /** Emits an event of this run unless it has ended. */
-  synchronized void emit(String type, JsonObjectBuilder data) {
+  synchronized void emit(EventType type, JsonObjectBuilder data) {
     if (!ended) {
       session.emit(type, id, data);
     }
   }
 
   /** Emits the terminal event once; false when the run had already ended. */
-  synchronized boolean end(String type, JsonObjectBuilder data) {
+  synchronized boolean end(EventType type, JsonObjectBuilder data) {
     if (ended) {
       return false;
     }
@@ -88,9 +92,9 @@ final class Run implements RunContext {
       // Ended inside a tool call (the tool threw, or the cancel grace passed): tool calls still
       // come in pairs (PROTOCOL section 4), and the agent's own tool_completed would be dropped.
       session.emit(
-          "tool_completed",
+          EventType.TOOL_COMPLETED,
           id,
-          Json.createObjectBuilder()
+          JSON.createObjectBuilder()
               .add("tool", openTool)
               .add("result", JsonValue.NULL)
               .add("interrupted", true));
@@ -101,7 +105,7 @@ final class Run implements RunContext {
     return true;
   }
 
-  private void emitUnlessCancelled(String type, JsonObjectBuilder data)
+  private void emitUnlessCancelled(EventType type, JsonObjectBuilder data)
       throws RunCancelledException {
     if (cancelled()) {
       throw new RunCancelledException();
@@ -111,11 +115,11 @@ final class Run implements RunContext {
 
   @Override
   public void thinking(String text) throws RunCancelledException {
-    emitUnlessCancelled("agent_thinking", Json.createObjectBuilder().add("text", text));
+    emitUnlessCancelled(EventType.AGENT_THINKING, JSON.createObjectBuilder().add("text", text));
   }
 
   /** Emits a tool event unless the run has ended, and records which call it leaves open. */
-  private synchronized void emitTool(String type, String leftOpen, JsonObjectBuilder data) {
+  private synchronized void emitTool(EventType type, String leftOpen, JsonObjectBuilder data) {
     if (!ended) {
       session.emit(type, id, data);
       openTool = leftOpen;
@@ -128,14 +132,16 @@ final class Run implements RunContext {
       throw new RunCancelledException();
     }
     emitTool(
-        "tool_executing",
+        EventType.TOOL_EXECUTING,
         tool,
-        Json.createObjectBuilder().add("tool", tool).add("arguments", arguments));
+        JSON.createObjectBuilder().add("tool", tool).add("arguments", arguments));
     JsonValue answer = call.call();
     JsonValue result = answer == null ? JsonValue.NULL : answer;
     // The pair is completed even if a cancel arrived meanwhile: tool calls come in pairs.
     emitTool(
-        "tool_completed", null, Json.createObjectBuilder().add("tool", tool).add("result", result));
+        EventType.TOOL_COMPLETED,
+        null,
+        JSON.createObjectBuilder().add("tool", tool).add("result", result));
     if (cancelled()) {
       throw new RunCancelledException();
     }

@@ -2,10 +2,13 @@ package io.agentwire.agent.control;
 
 import io.agentwire.agent.entity.Agent;
 import io.agentwire.agent.entity.RunCancelledException;
+import io.agentwire.protocol.entity.ErrorCode;
+import io.agentwire.protocol.entity.EventType;
+import io.agentwire.protocol.entity.Excerpt;
 import io.agentwire.session.entity.StreamSession;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -29,6 +32,12 @@ import java.util.function.Function;
 final class Runner {
 
   private static final Logger LOG = System.getLogger("agentwire.agent");
+
+  /** Looked up once: the static {@code Json.create*} repeat the ServiceLoader lookup per call. */
+  private static final JsonProvider JSON = JsonProvider.provider();
+
+  /** How much of a client-given or agent-given name a message quotes. */
+  static final int EXCERPT_BYTES = 64;
 
   private final Function<String, Optional<Agent>> agents;
   private final ExecutorService executor;
@@ -79,23 +88,23 @@ final class Runner {
     String runId = requestedId.orElseGet(() -> "run-" + UUID.randomUUID());
     Optional<Agent> agent = agents.apply(agentName);
     if (agent.isEmpty()) {
-      peer.refuse("unknown_agent", "no agent named " + abbreviate(agentName), runId);
+      peer.refuse(ErrorCode.UNKNOWN_AGENT, "no agent named " + abbreviate(agentName), runId);
       return;
     }
     Map<String, Run> runs = active.computeIfAbsent(session.id(), k -> new ConcurrentHashMap<>());
     Run run;
     synchronized (runs) {
       if (runs.size() >= limit) {
-        peer.refuse("run_limit", "at most " + limit + " runs at once", runId);
+        peer.refuse(ErrorCode.RUN_LIMIT, "at most " + limit + " runs at once", runId);
         return;
       }
       if (!used.computeIfAbsent(session.id(), k -> remembered()).add(runId)) {
-        peer.refuse("duplicate_run", "runId already used in this session", runId);
+        peer.refuse(ErrorCode.DUPLICATE_RUN, "runId already used in this session", runId);
         return;
       }
       run = new Run(runId, agentName, session);
       // Before the run can be found: nothing, not even a cancel, precedes agent_started.
-      run.emit("agent_started", Json.createObjectBuilder().add("agent", agentName));
+      run.emit(EventType.AGENT_STARTED, JSON.createObjectBuilder().add("agent", agentName));
       runs.put(runId, run);
     }
     peer.runStarted();
@@ -110,7 +119,7 @@ final class Runner {
     Run run =
         peer.session().map(s -> active.getOrDefault(s.id(), Map.of()).get(runId)).orElse(null);
     if (run == null) {
-      peer.refuse("unknown_run", "no run in flight with this id", runId);
+      peer.refuse(ErrorCode.UNKNOWN_RUN, "no run in flight with this id", runId);
       return;
     }
     run.requestCancel();
@@ -122,8 +131,8 @@ final class Runner {
           finish(
               run,
               "cancelled",
-              "agent_cancelled",
-              Json.createObjectBuilder().add("reason", "cancelled by client, grace passed"));
+              EventType.AGENT_CANCELLED,
+              JSON.createObjectBuilder().add("reason", "cancelled by client, grace passed"));
           run.interrupt();
         },
         cancelGrace.toMillis(),
@@ -158,14 +167,14 @@ final class Runner {
       finish(
           run,
           "completed",
-          "agent_completed",
-          Json.createObjectBuilder().add("output", output == null ? JsonValue.NULL : output));
+          EventType.AGENT_COMPLETED,
+          JSON.createObjectBuilder().add("output", output == null ? JsonValue.NULL : output));
     } catch (RunCancelledException | InterruptedException e) {
       finish(
           run,
           "cancelled",
-          "agent_cancelled",
-          Json.createObjectBuilder().add("reason", "cancelled by client"));
+          EventType.AGENT_CANCELLED,
+          JSON.createObjectBuilder().add("reason", "cancelled by client"));
     } catch (Throwable e) {
       // Any throwable, StackOverflowError included: a run always ends and frees its slot.
       fail(run, e);
@@ -189,8 +198,8 @@ final class Runner {
     finish(
         run,
         "failed",
-        "agent_failed",
-        Json.createObjectBuilder()
+        EventType.AGENT_FAILED,
+        JSON.createObjectBuilder()
             .add(
                 "message",
                 "agent "
@@ -200,7 +209,7 @@ final class Runner {
             .add("incident", incident));
   }
 
-  private void finish(Run run, String outcome, String type, JsonObjectBuilder data) {
+  private void finish(Run run, String outcome, EventType type, JsonObjectBuilder data) {
     if (!run.end(type, data)) {
       return;
     }
@@ -232,11 +241,8 @@ final class Runner {
             }));
   }
 
-  /** At most 64 chars and an ellipsis, never ending inside a surrogate pair. */
+  /** At most {@link #EXCERPT_BYTES} of a name for a message, never cut inside a character. */
   private static String abbreviate(String s) {
-    if (s.length() <= 64) {
-      return s;
-    }
-    return s.substring(0, Character.isHighSurrogate(s.charAt(63)) ? 63 : 64) + "…";
+    return Excerpt.of(s, EXCERPT_BYTES);
   }
 }

@@ -116,8 +116,9 @@ public final class ClosePolicy {
                     LOG.log(Level.DEBUG, "close of {0} failed: {1}", c.logId(), e.toString());
                   }
                 });
+    Runnable closeWhenSettled = () -> c.whenSettled(closeSocket);
     if (flush) {
-      c.outbound().finish(closeSocket);
+      c.outbound().finish(closeWhenSettled);
     } else if (code == CloseCode.TOO_SLOW) {
       // The client reads too slowly, so the container's write queue is full and our send in flight
       // waits in Tyrus's own queue. Closing now would queue the close frame behind it, and Tyrus
@@ -132,14 +133,14 @@ public final class ClosePolicy {
       Runnable closeOnce =
           () -> {
             if (once.compareAndSet(false, true)) {
-              closeSocket.run();
+              closeWhenSettled.run();
             }
           };
       c.forceCloseAfter(heartbeat, closeOnce);
       c.outbound().discard(closeOnce);
     } else {
       c.outbound().abort();
-      closeSocket.run();
+      closeWhenSettled.run();
     }
   }
 }

@@ -54,6 +54,12 @@ public final class Connection {
 
   private volatile Runnable forcedClose;
 
+  /** Whether the container's open callback returned, and a sweep has seen it since. */
+  private boolean openReturned;
+
+  private boolean settled;
+  private Runnable closeWhenSettled;
+
   Connection(
       Transport socket,
       Clock clock,
@@ -138,6 +144,50 @@ public final class Connection {
       return true;
     }
     return false;
+  }
+
+  /** The container's open callback returned. */
+  synchronized void openReturned() {
+    openReturned = true;
+  }
+
+  /**
+   * Runs {@code close} now if the transport is settled, else once it is. A close from another
+   * thread while the container is still inside its open callback can be lost: Tyrus sets its socket
+   * CONNECTED before calling onOpen, and TyrusHttpUpgradeHandler.init assigns the connection its
+   * close listener uses only after createConnection (which calls onOpen) returns (Tyrus 2.2, Payara
+   * Micro 7.2026.11); ChurnIT saw a refused client that never got its 4401 close frame.
+   */
+  void whenSettled(Runnable close) {
+    boolean now;
+    synchronized (this) {
+      now = settled;
+      if (!now) {
+        closeWhenSettled = close;
+      }
+    }
+    if (now) {
+      close.run();
+    }
+  }
+
+  /**
+   * Called by the sweeper: the first sweep after the open callback returned settles the transport
+   * (the container finished its own set-up in between) and runs a close that waited.
+   */
+  void settle() {
+    Runnable close;
+    synchronized (this) {
+      if (settled || !openReturned) {
+        return;
+      }
+      settled = true;
+      close = closeWhenSettled;
+      closeWhenSettled = null;
+    }
+    if (close != null) {
+      close.run();
+    }
   }
 
   /** Forces {@code close} after {@code delay} unless it ran before. */

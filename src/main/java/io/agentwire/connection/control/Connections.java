@@ -7,7 +7,8 @@ import io.agentwire.connection.entity.ConnectionEvent;
 import io.agentwire.connection.entity.ConnectionLifecycle;
 import io.agentwire.connection.entity.ConnectionState;
 import io.agentwire.connection.entity.RacePattern;
-import io.agentwire.connection.entity.ServerMessages;
+import io.agentwire.protocol.control.ServerMessageEncoder;
+import io.agentwire.protocol.entity.ServerMessage;
 import io.agentwire.readiness.control.ExecutorWatch;
 import io.agentwire.readiness.control.ExecutorWatches;
 import io.agentwire.readiness.control.InstanceLifecycle;
@@ -39,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * sweeper) with the container's executors and settings, as {@code Runs} does for the runner.
  */
 @ApplicationScoped
-@ManagedExecutorDefinition(name = Connections.EXECUTOR, maxAsync = 64, virtual = true)
+@ManagedExecutorDefinition(name = Connections.EXECUTOR, maxAsync = 64)
 public class Connections {
 
   /** The user property under which the handshake leaves the token for set-up. */
@@ -91,17 +92,19 @@ public class Connections {
             sessions::open,
             instance::refusesConnections,
             readiness.initDelay());
-    MessageDispatch dispatch = new MessageDispatch(decoder, delivery, closes, runs);
+    ServerMessageEncoder encoder = new ServerMessageEncoder();
+    MessageDispatch dispatch = new MessageDispatch(decoder, delivery, closes, runs, encoder);
     gate =
         new ReadyGate(
             readiness.strictness(),
             readiness.deadline(),
-            new ServerMessages.Limits(
+            new ServerMessage.Limits(
                 settings.maxMessageBytes(),
                 readiness.holdMaxMessages(),
                 settings.runsPerConnection(),
                 settings.messagesPerSecond()),
             settings.heartbeat().toMillis(),
+            encoder,
             closes,
             setup::completeLocally,
             dispatch::handle,
@@ -151,6 +154,7 @@ public class Connections {
     closes.transition(c, new ConnectionEvent.Opened());
     lifecycle.fire(new ConnectionLifecycle.Opened(c.logId()));
     setup.begin(c);
+    c.openReturned(); // a close requested from now on goes out at the next sweep at the latest
   }
 
   /** A pong frame: the client is alive. */

@@ -1,7 +1,5 @@
 package io.agentwire.connection.control;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import io.agentwire.connection.entity.ClientMessage.Ack;
 import io.agentwire.connection.entity.ClientMessage.Cancel;
 import io.agentwire.connection.entity.ClientMessage.Ping;
@@ -9,6 +7,8 @@ import io.agentwire.connection.entity.ClientMessage.Run;
 import io.agentwire.connection.entity.Decoded;
 import io.agentwire.connection.entity.Decoded.Message;
 import io.agentwire.connection.entity.Decoded.Refused;
+import io.agentwire.protocol.entity.ErrorCode;
+import io.agentwire.protocol.entity.Excerpt;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.Json;
 import jakarta.json.JsonNumber;
@@ -31,13 +31,13 @@ import java.util.Optional;
 @ApplicationScoped
 public class MessageDecoder {
 
-  public static final String BAD_REQUEST = "bad_request";
-  public static final String UNKNOWN_TYPE = "unknown_type";
+  public static final ErrorCode BAD_REQUEST = ErrorCode.BAD_REQUEST;
+  public static final ErrorCode UNKNOWN_TYPE = ErrorCode.UNKNOWN_TYPE;
   static final int MAX_DEPTH = 32;
   static final int MAX_RUN_ID_LENGTH = 128;
 
-  /** Refusals quote at most this many chars of client text, so an error never echoes a frame. */
-  static final int EXCERPT_LENGTH = 40;
+  /** Refusals quote at most this many UTF-8 bytes of client text, so no error echoes a frame. */
+  static final int EXCERPT_BYTES = 40;
 
   private static final System.Logger LOG = System.getLogger(MessageDecoder.class.getName());
   private static final String RUN_ID_RULE =
@@ -220,23 +220,8 @@ public class MessageDecoder {
         : " at offset " + at.getStreamOffset();
   }
 
-  /**
-   * At most {@link #EXCERPT_LENGTH} chars, never ending inside a surrogate pair nor holding half of
-   * one (Parsson quotes a repeated key, escapes included, in its exception's message).
-   */
+  /** An excerpt of client text for a refusal: see {@link Excerpt#of}. */
   static String excerpt(String text) {
-    if (text == null) {
-      return "";
-    }
-    String cut = text;
-    if (text.length() > EXCERPT_LENGTH) {
-      int end =
-          Character.isHighSurrogate(text.charAt(EXCERPT_LENGTH - 1))
-              ? EXCERPT_LENGTH - 1
-              : EXCERPT_LENGTH;
-      cut = text.substring(0, end) + "…";
-    }
-    // getBytes encodes half a surrogate pair as '?', so what comes back fits in a text frame.
-    return wellFormedText(cut) ? cut : new String(cut.getBytes(UTF_8), UTF_8);
+    return Excerpt.of(text, EXCERPT_BYTES);
   }
 }

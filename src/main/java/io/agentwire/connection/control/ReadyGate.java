@@ -5,9 +5,10 @@ import io.agentwire.connection.entity.ConnectionEvent;
 import io.agentwire.connection.entity.ConnectionLifecycle;
 import io.agentwire.connection.entity.Observation;
 import io.agentwire.connection.entity.RacePattern;
-import io.agentwire.connection.entity.ServerMessages;
 import io.agentwire.connection.entity.SetupStep;
 import io.agentwire.connection.entity.Verdict;
+import io.agentwire.protocol.control.ServerMessageEncoder;
+import io.agentwire.protocol.entity.ServerMessage;
 import io.agentwire.readiness.entity.Strictness;
 import io.agentwire.session.entity.StreamSession;
 import java.time.Duration;
@@ -26,7 +27,8 @@ public final class ReadyGate {
 
   private final Strictness strictness;
   private final Duration deadline;
-  private final ServerMessages.Limits limits;
+  private final ServerMessage.Limits limits;
+  private final ServerMessageEncoder encoder;
   private final long heartbeatMs;
   private final ClosePolicy closes;
   private final Consumer<Connection> completeLocally;
@@ -40,8 +42,9 @@ public final class ReadyGate {
   public ReadyGate(
       Strictness strictness,
       Duration deadline,
-      ServerMessages.Limits limits,
+      ServerMessage.Limits limits,
       long heartbeatMs,
+      ServerMessageEncoder encoder,
       ClosePolicy closes,
       Consumer<Connection> completeLocally,
       BiConsumer<Connection, String> dispatch,
@@ -50,6 +53,7 @@ public final class ReadyGate {
     this.deadline = deadline;
     this.limits = limits;
     this.heartbeatMs = heartbeatMs;
+    this.encoder = encoder;
     this.closes = closes;
     this.completeLocally = completeLocally;
     this.dispatch = dispatch;
@@ -140,16 +144,17 @@ public final class ReadyGate {
     List<String> degraded = ready.degraded().stream().map(SetupStep::wireName).toList();
     c.outbound()
         .open(
-            ServerMessages.ready(
-                c.id().orElseThrow(),
-                session.id(),
-                session.resumeToken(),
-                false,
-                session.lastSeq(),
-                heartbeatMs,
-                limits,
-                degraded,
-                Optional.empty()));
+            encoder.encode(
+                new ServerMessage.Ready(
+                    c.id().orElseThrow(),
+                    session.id(),
+                    session.resumeToken(),
+                    false,
+                    session.lastSeq(),
+                    heartbeatMs,
+                    limits,
+                    degraded,
+                    Optional.empty())));
     closes.transition(c, new ConnectionEvent.ReadySent());
     announce.accept(
         new ConnectionLifecycle.Ready(c.logId(), session.id(), c.sinceOpen(), degraded));

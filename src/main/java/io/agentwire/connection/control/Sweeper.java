@@ -88,6 +88,7 @@ public final class Sweeper implements Runnable {
   }
 
   void sweep(Connection c) {
+    c.settle();
     c.forcedCloseDue().ifPresent(Runnable::run);
     if (c.state().isEnding()) {
       return;

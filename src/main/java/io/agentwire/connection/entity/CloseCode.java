@@ -1,7 +1,7 @@
 package io.agentwire.connection.entity;
 
+import io.agentwire.protocol.entity.Excerpt;
 import jakarta.websocket.CloseReason;
-import java.nio.charset.StandardCharsets;
 
 /** The close codes of PROTOCOL section 8, each with its standard reason. */
 public enum CloseCode implements CloseReason.CloseCode {
@@ -18,7 +18,7 @@ public enum CloseCode implements CloseReason.CloseCode {
   SUPERSEDED(4509, "superseded");
 
   /** A close frame carries at most 123 bytes of reason (RFC 6455 section 5.5). */
-  public static final int MAX_REASON_BYTES = 123;
+  public static final int MAX_REASON_BYTES = Excerpt.CLOSE_REASON_BYTES;
 
   private final int code;
   private final String reason;
@@ -43,17 +43,9 @@ public enum CloseCode implements CloseReason.CloseCode {
     return fit(reason + ": " + detail);
   }
 
-  /** Cuts a reason to the close frame limit without splitting a UTF-8 sequence. */
+  /** Cuts a reason to the close frame limit without splitting a character. */
   public static String fit(String reason) {
-    byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= MAX_REASON_BYTES) {
-      return reason;
-    }
-    int end = MAX_REASON_BYTES;
-    while (end > 0 && (bytes[end] & 0xC0) == 0x80) {
-      end--;
-    }
-    return new String(bytes, 0, end, StandardCharsets.UTF_8);
+    return Excerpt.fit(reason, MAX_REASON_BYTES);
   }
 
   public CloseReason toCloseReason(String text) {

@@ -1,5 +1,7 @@
 package io.agentwire.connection.entity;
 
+import io.agentwire.protocol.entity.ErrorCode;
+
 /** What the decoder makes of one text frame: a message, or the {@code error} to answer with. */
 public sealed interface Decoded {
 
@@ -13,5 +15,5 @@ public sealed interface Decoded {
    * @param message human-readable, never echoes more than a short excerpt of the input
    * @param ref the {@code type} it concerns, when there is one, else null
    */
-  record Refused(String code, String message, String ref) implements Decoded {}
+  record Refused(ErrorCode code, String message, String ref) implements Decoded {}
 }

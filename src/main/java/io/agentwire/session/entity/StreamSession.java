@@ -1,5 +1,8 @@
 package io.agentwire.session.entity;
 
+import io.agentwire.protocol.control.ServerMessageEncoder;
+import io.agentwire.protocol.entity.EventType;
+import io.agentwire.protocol.entity.ServerMessage;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.spi.JsonProvider;
@@ -20,6 +23,9 @@ public final class StreamSession {
    * call (jakartaee/jsonp-api#154), and events are built under this session's lock.
    */
   private static final JsonProvider JSON = JsonProvider.provider();
+
+  /** The one encoder of server messages, holding its generator factory. */
+  private static final ServerMessageEncoder ENCODER = new ServerMessageEncoder(JSON);
 
   private final String id;
   private final String subject;
@@ -63,24 +69,23 @@ public final class StreamSession {
     this.sink = sink;
   }
 
-  /** Numbers an event, stores it in the log (which applies its bounds), then sends it. */
-  public synchronized void emit(String type, String runId, JsonObjectBuilder data) {
+  /**
+   * Numbers an event, stores it in the log (which applies its bounds), then sends it; returns its
+   * seq.
+   */
+  public synchronized long emit(EventType type, String runId, JsonObjectBuilder data) {
     JsonObject body = data.build();
     String[] text = new String[1];
-    log.append(
-        seq -> {
-          text[0] =
-              JSON.createObjectBuilder()
-                  .add("type", type)
-                  .add("seq", seq)
-                  .add("runId", runId)
-                  .add("ts", Instant.now().toString())
-                  .add("data", body)
-                  .build()
-                  .toString();
-          return text[0];
-        });
+    long seq =
+        log.append(
+            assigned -> {
+              text[0] =
+                  ENCODER.encode(
+                      new ServerMessage.Event(assigned, type, runId, Instant.now(), body));
+              return text[0];
+            });
     sink.accept(text[0]);
+    return seq;
   }
 
   /** The client holds every event up to {@code seq}: forget them. */

@@ -17,7 +17,9 @@ import io.agentwire.connection.entity.ClientMessage.Run;
 import io.agentwire.connection.entity.Decoded;
 import io.agentwire.connection.entity.Decoded.Message;
 import io.agentwire.connection.entity.Decoded.Refused;
-import io.agentwire.connection.entity.ServerMessages;
+import io.agentwire.protocol.control.ServerMessageEncoder;
+import io.agentwire.protocol.entity.ErrorCode;
+import io.agentwire.protocol.entity.ServerMessage;
 import io.agentwire.session.entity.StreamSession;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
@@ -160,6 +162,8 @@ class DispatchFuzzTest {
   }
 
   /** The connection side: every answer and event it would send, in sending order. */
+  static final ServerMessageEncoder ENCODER = new ServerMessageEncoder();
+
   static final class FakePeer implements Peer {
     final StreamSession session = new StreamSession(SESSION, "alice", "token", 10_000);
 
@@ -187,8 +191,8 @@ class DispatchFuzzTest {
     }
 
     @Override
-    public void refuse(String code, String message, String ref) {
-      answers.add(ServerMessages.error(code, message, ref));
+    public void refuse(ErrorCode code, String message, String ref) {
+      answers.add(ENCODER.encode(new ServerMessage.Error(code, message, Optional.ofNullable(ref))));
     }
 
     @Override
@@ -302,7 +306,7 @@ class DispatchFuzzTest {
       }
       ClientMessage message = ((Message) decoded).message();
       if (message instanceof Ping ping) {
-        peer.answers.add(ServerMessages.pong(ping.id()));
+        peer.answers.add(ENCODER.encode(new ServerMessage.Pong(ping.id())));
       } else if (message instanceof Run run) {
         runner.start(peer, run.agent(), run.input(), run.runId());
       } else if (message instanceof Cancel cancel) {
@@ -331,7 +335,7 @@ class DispatchFuzzTest {
     if (decoded instanceof Refused refused) {
       assertThat(answers)
           .singleElement()
-          .satisfies(a -> assertThat(a.getString("code")).isEqualTo(refused.code()));
+          .satisfies(a -> assertThat(a.getString("code")).isEqualTo(refused.code().wireName()));
       return;
     }
     ClientMessage message = ((Message) decoded).message();

@@ -7,6 +7,7 @@ import io.agentwire.agent.boundary.BuiltInAgents;
 import io.agentwire.agent.entity.Agent;
 import io.agentwire.agent.entity.RunCancelledException;
 import io.agentwire.agent.entity.RunContext;
+import io.agentwire.protocol.entity.ErrorCode;
 import io.agentwire.session.entity.StreamSession;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -78,8 +79,8 @@ class RunnerTest {
       return "connection-1";
     }
 
-    public void refuse(String code, String message, String ref) {
-      refusals.add(code + " " + ref);
+    public void refuse(ErrorCode code, String message, String ref) {
+      refusals.add(code.wireName() + " " + ref);
     }
 
     public void runStarted() {

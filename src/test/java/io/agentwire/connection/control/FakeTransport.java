@@ -55,9 +55,18 @@ final class FakeTransport implements Transport {
     return connection(token, System::nanoTime);
   }
 
+  /** A connection whose container open callback has not returned yet (nothing is settled). */
+  Connection unsettled(java.util.function.LongSupplier ticker) {
+    Outbound outbound = new Outbound(this::send, 1 << 20, (t, f) -> {});
+    return new Connection(this, Clock.systemUTC(), ticker, 4, 100, 1024, outbound, "token");
+  }
+
   /** The same, measuring time with {@code ticker}. */
   Connection connection(String token, java.util.function.LongSupplier ticker) {
     Outbound outbound = new Outbound(this::send, 1 << 20, (t, f) -> {});
-    return new Connection(this, Clock.systemUTC(), ticker, 4, 100, 1024, outbound, token);
+    Connection c = new Connection(this, Clock.systemUTC(), ticker, 4, 100, 1024, outbound, token);
+    c.openReturned();
+    c.settle();
+    return c;
   }
 }

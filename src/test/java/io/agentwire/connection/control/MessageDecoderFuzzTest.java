@@ -50,7 +50,8 @@ class MessageDecoderFuzzTest {
       assertThat(refused.message()).isNotBlank().hasSizeLessThan(120);
       assertSendable(refused.message());
       if (refused.ref() != null) {
-        assertThat(refused.ref()).hasSizeLessThanOrEqualTo(MessageDecoder.EXCERPT_LENGTH + 1);
+        assertThat(refused.ref().getBytes(UTF_8).length)
+            .isLessThanOrEqualTo(MessageDecoder.EXCERPT_BYTES);
         assertSendable(refused.ref());
       }
     } else if (decoded instanceof Message message && message.message() instanceof Run run) {

@@ -130,8 +130,9 @@ class MessageDecoderTest {
 
     Refused refused = (Refused) decoder.decode("{\"type\":\"" + type + "\"}");
 
-    assertThat(refused.code()).isEqualTo("unknown_type");
-    assertThat(refused.ref()).startsWith("xxxx").hasSize(MessageDecoder.EXCERPT_LENGTH + 1);
+    assertThat(refused.code().wireName()).isEqualTo("unknown_type");
+    assertThat(refused.ref()).startsWith("xxxx").endsWith("…");
+    assertThat(utf8(refused.ref())).isEqualTo(MessageDecoder.EXCERPT_BYTES);
   }
 
   @Test
@@ -140,27 +141,28 @@ class MessageDecoderTest {
 
     Refused refused = (Refused) decoder.decode("{\"" + key + "\":1,\"" + key + "\":2}");
 
-    assertThat(refused.code()).isEqualTo("bad_request");
+    assertThat(refused.code().wireName()).isEqualTo("bad_request");
     assertThat(refused.message()).hasSizeLessThan(120);
   }
 
   @Test
   void excerptDoesNotSplitASurrogatePair() {
-    String text = "a".repeat(MessageDecoder.EXCERPT_LENGTH - 1) + "😀".repeat(10);
+    String text = "a".repeat(MessageDecoder.EXCERPT_BYTES - 5) + "😀".repeat(10);
 
-    assertThat(MessageDecoder.excerpt(text)).isEqualTo("a".repeat(39) + "…");
+    // 35 ASCII bytes leave 5: no room for a 4-byte emoji and the 3-byte marker.
+    assertThat(MessageDecoder.excerpt(text)).isEqualTo("a".repeat(35) + "…");
   }
 
   @Test
   void excerptReplacesHalfASurrogatePair() {
-    assertThat(MessageDecoder.excerpt("a\uD800b\uDC00c😀")).isEqualTo("a?b?c😀");
+    assertThat(MessageDecoder.excerpt("a\uD800b\uDC00c😀")).isEqualTo("a\uFFFDb\uFFFDc😀");
   }
 
   @Test
   void refusalOfARepeatedKeyQuotesNoHalfSurrogatePair() {
     Refused refused = (Refused) decoder.decode("{\"\\ud800k\":1,\"\\ud800k\":2}");
 
-    assertThat(refused.code()).isEqualTo("bad_request");
+    assertThat(refused.code().wireName()).isEqualTo("bad_request");
     assertThat(UTF_8.newEncoder().canEncode(refused.message())).isTrue();
   }
 
@@ -181,7 +183,7 @@ class MessageDecoderTest {
         .isInstanceOfSatisfying(
             Refused.class,
             refused -> {
-              assertThat(refused.code()).isEqualTo(code);
+              assertThat(refused.code().wireName()).isEqualTo(code);
               assertThat(refused.ref()).isEqualTo(ref);
               assertThat(refused.message()).isNotBlank().hasSizeLessThan(120);
             });
@@ -229,5 +231,9 @@ class MessageDecoderTest {
     try (var reader = Json.createReader(new StringReader(text))) {
       return reader.readValue();
     }
+  }
+
+  private static int utf8(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
   }
 }

@@ -194,4 +194,24 @@ class SweeperTest {
     assertThat(t.closes).isEmpty();
     assertThat(c.state().isReady()).isTrue();
   }
+
+  @Test
+  void aCloseRequestedWhileTheContainerIsStillOpeningGoesOutAtTheFirstSweepAfterward() {
+    FakeTransport t = new FakeTransport();
+    Connection c = t.unsettled(nanos::get);
+    registry.opened(c);
+    closes.transition(c, new ConnectionEvent.Opened());
+    Sweeper sweeper = sweeper();
+
+    closes.close(
+        c, io.agentwire.connection.entity.CloseCode.UNAUTHORIZED, "unauthorized: x", false);
+    sweeper.run();
+    assertThat(t.closes).as("still inside the container's open callback").isEmpty();
+
+    c.openReturned();
+    sweeper.run();
+    assertThat(t.closeCodes()).containsExactly(4401);
+    sweeper.run();
+    assertThat(t.closeCodes()).as("once").containsExactly(4401);
+  }
 }

@@ -2,6 +2,7 @@ package io.agentwire.session.entity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agentwire.protocol.entity.EventType;
 import jakarta.json.JsonObject;
 import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
@@ -47,7 +48,7 @@ class StreamSessionTest {
 
   private static void emit(StreamSession session, int count) {
     for (int i = 0; i < count; i++) {
-      session.emit("agent_thinking", "r-1", JSON.createObjectBuilder().add("i", i));
+      session.emit(EventType.AGENT_THINKING, "r-1", JSON.createObjectBuilder().add("i", i));
     }
   }
 
@@ -67,7 +68,8 @@ class StreamSessionTest {
               () -> {
                 go.await();
                 for (int i = 0; i < perThread; i++) {
-                  session.emit("agent_thinking", runId, JSON.createObjectBuilder().add("i", i));
+                  session.emit(
+                      EventType.AGENT_THINKING, runId, JSON.createObjectBuilder().add("i", i));
                 }
                 return null;
               }));
@@ -86,10 +88,13 @@ class StreamSessionTest {
 
   @Test
   void anEventCarriesTypeSeqRunIdUtcTimestampAndData() {
-    JsonObject event =
-        session(10).emit("tool_completed", "r-7", JSON.createObjectBuilder().add("tool", "t"));
+    long seq =
+        session(10)
+            .emit(EventType.TOOL_COMPLETED, "r-7", JSON.createObjectBuilder().add("tool", "t"));
 
-    assertThat(sent()).containsExactly(event);
+    assertThat(sent()).hasSize(1);
+    JsonObject event = sent().get(0);
+    assertThat(seq).isEqualTo(1);
     assertThat(event.getString("type")).isEqualTo("tool_completed");
     assertThat(event.getJsonNumber("seq").longValue()).isEqualTo(1);
     assertThat(event.getString("runId")).isEqualTo("r-7");
