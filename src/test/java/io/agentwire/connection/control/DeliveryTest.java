@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The send path: the token-expiry guard at send time, and the races a send reveals. */
@@ -36,14 +35,7 @@ class DeliveryTest {
       new Delivery(closes, Runnable::run, Clock.fixed(NOW, ZoneOffset.UTC), SKEW);
 
   private Connection ready(FakeTransport t, Instant tokenExpiry) {
-    Connection c = t.connection("token");
-    closes.transition(c, new ConnectionEvent.Opened());
-    c.authenticated("alice", Set.of(), tokenExpiry);
-    closes.transition(c, new ConnectionEvent.Authenticated("alice"));
-    closes.transition(c, new ConnectionEvent.ServicesReady());
-    c.outbound().open("{\"type\":\"ready\"}");
-    closes.transition(c, new ConnectionEvent.ReadySent());
-    return c;
+    return t.ready(closes, System::nanoTime, tokenExpiry);
   }
 
   @Test

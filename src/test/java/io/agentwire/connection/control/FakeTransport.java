@@ -45,6 +45,22 @@ final class FakeTransport implements Transport {
     open = false;
   }
 
+  /**
+   * A connection driven to READY as set-up would drive it, with {@code ready} sent first and a
+   * token of alice's that expires at {@code tokenExpiry}.
+   */
+  Connection ready(
+      ClosePolicy closes, java.util.function.LongSupplier ticker, java.time.Instant tokenExpiry) {
+    Connection c = connection("token", ticker);
+    closes.transition(c, new io.agentwire.connection.entity.ConnectionEvent.Opened());
+    c.authenticated("alice", java.util.Set.of(), tokenExpiry);
+    closes.transition(c, new io.agentwire.connection.entity.ConnectionEvent.Authenticated("alice"));
+    closes.transition(c, new io.agentwire.connection.entity.ConnectionEvent.ServicesReady());
+    c.outbound().open("{\"type\":\"ready\"}");
+    closes.transition(c, new io.agentwire.connection.entity.ConnectionEvent.ReadySent());
+    return c;
+  }
+
   /** The codes of the closes, in order. */
   List<Integer> closeCodes() {
     return closes.stream().map(r -> r.getCloseCode().getCode()).toList();

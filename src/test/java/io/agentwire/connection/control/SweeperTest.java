@@ -49,14 +49,8 @@ class SweeperTest {
 
   /** A registered, ready connection. */
   private Connection ready(FakeTransport t) {
-    Connection c = t.connection("token", nanos::get);
+    Connection c = t.ready(closes, nanos::get, NOW.plus(Duration.ofHours(1)));
     registry.opened(c);
-    closes.transition(c, new ConnectionEvent.Opened());
-    c.authenticated("alice", Set.of(), NOW.plus(Duration.ofHours(1)));
-    closes.transition(c, new ConnectionEvent.Authenticated("alice"));
-    closes.transition(c, new ConnectionEvent.ServicesReady());
-    c.outbound().open("{\"type\":\"ready\"}");
-    closes.transition(c, new ConnectionEvent.ReadySent());
     return c;
   }
 
