@@ -147,18 +147,26 @@ public final class RawWs implements AutoCloseable {
 
   /** Sends one masked frame, as clients must. */
   public void send(int opcode, byte[] payload) throws IOException {
+    sendFrame(true, opcode, payload, payload.length);
+  }
+
+  /**
+   * Writes a masked frame whose header declares {@code declared} payload bytes and that carries
+   * {@code payload} (which may be shorter: a frame cut off).
+   */
+  private void sendFrame(boolean fin, int opcode, byte[] payload, int declared) throws IOException {
     ByteArrayOutputStream frame = new ByteArrayOutputStream();
-    frame.write(0x80 | opcode);
-    if (payload.length < 126) {
-      frame.write(0x80 | payload.length);
-    } else if (payload.length < 65536) {
+    frame.write((fin ? 0x80 : 0) | opcode);
+    if (declared < 126) {
+      frame.write(0x80 | declared);
+    } else if (declared < 65536) {
       frame.write(0x80 | 126);
-      frame.write(payload.length >>> 8);
-      frame.write(payload.length & 0xff);
+      frame.write(declared >>> 8);
+      frame.write(declared & 0xff);
     } else {
       frame.write(0x80 | 127);
       for (int i = 7; i >= 0; i--) {
-        frame.write((int) (((long) payload.length >>> (8 * i)) & 0xff));
+        frame.write((int) (((long) declared >>> (8 * i)) & 0xff));
       }
     }
     byte[] mask = new byte[4];
@@ -177,37 +185,14 @@ public final class RawWs implements AutoCloseable {
    * close a TCP RST): a client that goes away in the middle of a message.
    */
   public void resetMidFrame(boolean fin, int declared, int sent) throws IOException {
-    ByteArrayOutputStream frame = new ByteArrayOutputStream();
-    frame.write((fin ? 0x80 : 0) | 0x1);
-    frame.write(0x80 | 126);
-    frame.write(declared >>> 8);
-    frame.write(declared & 0xff);
-    byte[] mask = new byte[4];
-    RANDOM.nextBytes(mask);
-    frame.write(mask);
-    for (int i = 0; i < sent; i++) {
-      frame.write('x' ^ mask[i % 4]);
-    }
-    out.write(frame.toByteArray());
-    out.flush();
-    socket.setSoLinger(true, 0);
-    socket.close();
+    sendFrame(fin, 0x1, "x".repeat(sent).getBytes(StandardCharsets.UTF_8), declared);
+    reset();
   }
 
   /** Sends one whole masked text fragment without FIN: a message left unfinished. */
   public void sendFirstFragment(String text) throws IOException {
-    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    ByteArrayOutputStream frame = new ByteArrayOutputStream();
-    frame.write(0x1); // FIN clear, opcode text
-    frame.write(0x80 | payload.length);
-    byte[] mask = new byte[4];
-    RANDOM.nextBytes(mask);
-    frame.write(mask);
-    for (int i = 0; i < payload.length; i++) {
-      frame.write(payload[i] ^ mask[i % 4]);
-    }
-    out.write(frame.toByteArray());
-    out.flush();
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    sendFrame(false, 0x1, payload, payload.length);
   }
 
   /** Resets the connection now (TCP RST). */

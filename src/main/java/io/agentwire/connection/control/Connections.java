@@ -73,10 +73,11 @@ public class Connections {
   private ConnectionSetup setup;
   private ReadyGate gate;
   private ScheduledFuture<?> sweeping;
+  private ExecutorWatch work;
 
   @PostConstruct
   void init() {
-    ExecutorWatch work = watches.watch("connections", executor);
+    work = watches.watch("connections", executor);
     registry = new ConnectionRegistry(settings.connectionsPerSubject());
     closes =
         new ClosePolicy(
@@ -140,7 +141,7 @@ public class Connections {
         new Outbound(
             transport::send,
             settings.outboundBytes(),
-            (text, failure) -> executor.execute(() -> sendFailed(socketId, failure)));
+            (text, failure) -> work.execute(() -> sendFailed(socketId, failure)));
     Connection c =
         new Connection(
             transport,

@@ -61,11 +61,9 @@ class ExecutorWatchTest {
               throw new java.util.concurrent.RejectedExecutionException("full");
             },
             nanos::get);
-    try {
-      refusing.execute(() -> {});
-    } catch (java.util.concurrent.RejectedExecutionException expected) {
-      // the caller handles it
-    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> refusing.execute(() -> {}))
+        .as("the refusal reaches the caller, which handles it")
+        .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
     assertThat(refusing.waiting()).isZero();
   }
 }
