@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URL;
 import java.time.Duration;
+import java.util.Map;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -31,6 +32,17 @@ class ProductionProfileIT {
   @Test
   void connectionWhoseSetUpTakesTwoSecondsIsNotRefusedInProduction() {
     SetupWindow.slowSetUpIsNotRefused(base, Duration.ofSeconds(2));
+  }
+
+  /** The benchmark's bare endpoint has no authentication: it exists only where a key enables it. */
+  @Test
+  void bareBenchmarkEndpointIsNotDeployedByDefault() throws Exception {
+    try (RawWs upgrade = RawWs.open(base, "/bench/echo", null, Map.of(), 0)) {
+      assertThat(upgrade.status()).isEqualTo(404);
+    }
+    try (RawWs upgrade = RawWs.open(base, "/ws", null, Map.of(), 0)) {
+      assertThat(upgrade.status()).as("the agentwire endpoint beside it").isEqualTo(101);
+    }
   }
 
   @Test

@@ -85,6 +85,13 @@ public final class RawWs implements AutoCloseable {
    */
   public static RawWs open(URL base, String query, Map<String, String> headers, int receiveBuffer)
       throws IOException {
+    return open(base, "/ws", query, headers, receiveBuffer);
+  }
+
+  /** The upgrade to another path of the server. */
+  public static RawWs open(
+      URL base, String path, String query, Map<String, String> headers, int receiveBuffer)
+      throws IOException {
     Socket socket = new Socket();
     if (receiveBuffer > 0) {
       socket.setReceiveBufferSize(receiveBuffer);
@@ -95,7 +102,8 @@ public final class RawWs implements AutoCloseable {
     RANDOM.nextBytes(nonce);
     StringBuilder request =
         new StringBuilder()
-            .append("GET /ws")
+            .append("GET ")
+            .append(path)
             .append(query == null ? "" : "?" + query)
             .append(" HTTP/1.1\r\n")
             .append("Host: 127.0.0.1:")
