@@ -64,12 +64,19 @@ public final class Benchmark {
       int idle,
       int runSeconds,
       int churn,
-      int tokens) {
+      int tokens,
+      boolean sharedPayara,
+      boolean onlyComparative) {
 
     static Sizes of(String mode) {
       return switch (mode) {
-        case "smoke" -> new Sizes(1, 50, 1, 1, 50, 200, 2, 200, 1, 300, 300);
-        case "full" -> new Sizes(3, 1000, 10, 3, 1000, 5000, 30, 10000, 10, 20000, 10000);
+        // Smoke: one Payara Micro for agentwire and bare, no warm-up: it proves the benchmark runs.
+        case "smoke" -> new Sizes(1, 50, 1, 0, 50, 200, 1, 200, 1, 300, 300, true, false);
+        case "full" ->
+            new Sizes(3, 1000, 10, 3, 1000, 5000, 30, 10000, 10, 20000, 10000, false, false);
+        // Quick: one round of storm, closed loop and saturation only (for profiling a change).
+        case "quick" ->
+            new Sizes(1, 1000, 10, 3, 1000, 5000, 30, 10000, 10, 20000, 10000, false, true);
         default -> throw new IllegalArgumentException("bench.mode is smoke or full: " + mode);
       };
     }
@@ -84,7 +91,9 @@ public final class Benchmark {
   private final List<String> jvmOptions;
   private final Map<String, List<JsonObject>> results = new LinkedHashMap<>();
   private final List<Kind> servers;
-  private int nextPort = 39200;
+
+  /** Below the kernel's ephemeral range (32768-60999 here), so no client socket can hold it. */
+  private int nextPort = 18200;
 
   private Benchmark(String mode, Path base) {
     this.mode = mode;
@@ -118,10 +127,28 @@ public final class Benchmark {
     prepareTokens();
     Path node = prepareNode();
     for (int round = 1; round <= sizes.rounds(); round++) {
-      for (Kind kind : servers) {
-        log("round " + round + ": " + kind);
-        try (Server s = start(kind, round, node)) {
-          scenarios(s, round);
+      Server payara = null;
+      try {
+        for (Kind kind : servers) {
+          log("round " + round + ": " + kind);
+          if (sizes.sharedPayara() && kind == Kind.BARE && payara != null) {
+            scenarios(payara.as(Kind.BARE), round);
+            continue;
+          }
+          Server s = start(kind, round, node);
+          try {
+            scenarios(s, round);
+          } finally {
+            if (sizes.sharedPayara() && kind == Kind.AGENTWIRE) {
+              payara = s;
+            } else {
+              s.close();
+            }
+          }
+        }
+      } finally {
+        if (payara != null) {
+          payara.close();
         }
       }
     }
@@ -231,7 +258,7 @@ public final class Benchmark {
   }
 
   private Server start(Kind kind, int round, Path node) throws Exception {
-    int port = nextPort++;
+    int port = freePort();
     Path log = work.resolve("logs/" + kind.name().toLowerCase() + "-" + round + ".log");
     Server s;
     if (kind == Kind.NODE) {
@@ -286,6 +313,20 @@ public final class Benchmark {
     return s;
   }
 
+  /** The next port that nothing listens on now. */
+  private int freePort() throws IOException {
+    for (int tries = 0; tries < 50; tries++) {
+      int port = nextPort++;
+      try (var probe = new java.net.ServerSocket()) {
+        probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException taken) {
+        log("port " + port + " is taken; trying the next");
+      }
+    }
+    throw new IOException("no free port from " + nextPort);
+  }
+
   private void record(Kind kind, String scenario, JsonObject value) {
     results
         .computeIfAbsent(kind.name().toLowerCase() + "." + scenario, k -> new ArrayList<>())
@@ -295,9 +336,11 @@ public final class Benchmark {
   private void scenarios(Server s, int round) throws Exception {
     Sizes z = sizes;
     String warm = Integer.toString(z.warmupSeconds());
-    // Warm-up, the same for every server: a short closed loop and a small storm, not recorded.
-    load(s, "loop", List.of("conns=10", "seconds=" + warm, "warmup=0"), cp -> {});
-    load(s, "storm", List.of("n=" + Math.max(10, z.storm() / 10)), cp -> {});
+    if (z.warmupSeconds() > 0) {
+      // Warm-up, the same for every server: a short closed loop and a small storm, not recorded.
+      load(s, "loop", List.of("conns=10", "seconds=" + warm, "warmup=0"), cp -> {});
+      load(s, "storm", List.of("n=" + Math.max(10, z.storm() / 10)), cp -> {});
+    }
 
     long logBefore = s.logLines();
     JsonObjectBuilder storm =
@@ -308,7 +351,7 @@ public final class Benchmark {
 
     record(s.kind, "loop", cpuLoad(s, round, List.of("conns=10", "window=1")));
     record(s.kind, "saturation", cpuLoad(s, round, List.of("conns=100", "window=4")));
-    if (round > 1) {
+    if (round > 1 || z.onlyComparative()) {
       return;
     }
     record(
@@ -321,7 +364,7 @@ public final class Benchmark {
                 "conns=" + z.openConns(),
                 "rate=" + z.openRate(),
                 "seconds=" + z.openSeconds(),
-                "warmup=" + Math.min(5, z.openSeconds())),
+                "warmup=" + Math.min(5, z.warmupSeconds() * 2)),
             cp -> {}));
     if (s.kind != Kind.BARE) {
       record(s.kind, "echoRuns", cpuLoad(s, round, "runs", List.of("agent=echo", "conns=50")));
@@ -412,7 +455,10 @@ public final class Benchmark {
         load(
             s,
             "churn",
-            List.of("n=" + sizes.churn(), "parallel=100", "warmup=" + Math.min(500, sizes.churn())),
+            List.of(
+                "n=" + sizes.churn(),
+                "parallel=100",
+                "warmup=" + (sizes.warmupSeconds() > 0 ? 500 : 0)),
             cp -> {
               int i = "before".equals(cp) ? 0 : 1;
               try {

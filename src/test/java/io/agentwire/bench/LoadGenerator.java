@@ -214,6 +214,7 @@ public final class LoadGenerator {
           (x, text, at) -> {
             if (text.startsWith("{\"type\":\"error\"")) {
               unexpected.incrementAndGet();
+              sample(text);
             }
             replies.incrementAndGet();
             x.send("{\"type\":\"ping\",\"id\":2}");
@@ -244,6 +245,7 @@ public final class LoadGenerator {
         .add("seconds", (t1 - t0) / 1e9)
         .add("perSecond", count * 1e9 / (t1 - t0))
         .add("errors", unexpected.get())
+        .add("errorSample", errorSample())
         .add("closedEarly", closedEarly);
   }
 
@@ -259,6 +261,24 @@ public final class LoadGenerator {
    * Open loop: {@code rate} pings per second over {@code conns} connections, each sent at its
    * intended time whatever the replies do; latency from the intended time to the reply.
    */
+  private final long[] measuredFrom = {Long.MAX_VALUE};
+
+  private final java.util.Set<String> errorSamples =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Keeps the first few distinct error answers for the result (by code and message). */
+  private void sample(String error) {
+    if (errorSamples.size() < 5) {
+      errorSamples.add(error.length() > 200 ? error.substring(0, 200) : error);
+    }
+  }
+
+  private jakarta.json.JsonArrayBuilder errorSample() {
+    var a = Json.createArrayBuilder();
+    errorSamples.forEach(a::add);
+    return a;
+  }
+
   private JsonObjectBuilder openLoop() throws Exception {
     int conns = intArg("conns", 1000);
     int rate = intArg("rate", 5000);
@@ -279,15 +299,20 @@ public final class LoadGenerator {
             }
             if (t == null || text.startsWith("{\"type\":\"error\"")) {
               errors.incrementAndGet();
+              sample(text);
               return;
             }
-            recorder.recordValue(Math.max(0, (at - t) / 1000));
+            if (t >= measuredFrom[0]) {
+              recorder.recordValue(Math.max(0, (at - t) / 1000));
+            }
           };
     }
     long interval = SECOND / rate;
     long warmupEnd = (long) warmup * rate;
     long total = warmupEnd + (long) seconds * rate;
     long start = System.nanoTime();
+    // Replies to warm-up messages are not recorded, whenever they arrive.
+    measuredFrom[0] = start + warmupEnd * interval;
     long behind = 0;
     for (long k = 0; k < total; k++) {
       long due = start + k * interval;
@@ -296,9 +321,6 @@ public final class LoadGenerator {
         LockSupport.parkNanos(wait);
       } else if (wait < -MS) {
         behind++;
-      }
-      if (k == warmupEnd) {
-        recorder.getIntervalHistogram(); // drop the warm-up
       }
       int i = (int) (k % conns);
       ArrayDeque<Long> times = intended.get(i);
@@ -325,6 +347,7 @@ public final class LoadGenerator {
         .add("sentLate", behind)
         .add("unanswered", lost)
         .add("errors", errors.get())
+        .add("errorSample", errorSample())
         .add("latencyMs", millis(h));
   }
 
@@ -375,6 +398,7 @@ public final class LoadGenerator {
           (x, text, at) -> {
             if (text.startsWith("{\"type\":\"error\"")) {
               errors.incrementAndGet();
+              sample(text);
               x.send(run);
               return;
             }
@@ -409,6 +433,7 @@ public final class LoadGenerator {
         .add("runsPerSecond", r / s)
         .add("eventsPerSecond", e / s)
         .add("errors", errors.get())
+        .add("errorSample", errorSample())
         .add("closedEarly", closedEarly);
   }
 

@@ -46,7 +46,10 @@ final class Server implements AutoCloseable {
   double secondsToReady = Double.NaN;
   long rssAtReady;
 
-  private Server(Kind kind, int port, Process process, Path log, long startedAt) {
+  private final boolean owner;
+
+  private Server(Kind kind, int port, Process process, Path log, long startedAt, boolean owner) {
+    this.owner = owner;
     this.kind = kind;
     this.port = port;
     this.process = process;
@@ -65,7 +68,15 @@ final class Server implements AutoCloseable {
       }
     }
     long t0 = System.nanoTime();
-    return new Server(kind, port, pb.start(), log, t0);
+    return new Server(kind, port, pb.start(), log, t0, true);
+  }
+
+  /** The same process seen as another kind (agentwire's server is the bare endpoint's too). */
+  Server as(Kind other) {
+    Server s = new Server(other, port, process, log, startedAt, false);
+    s.secondsToReady = secondsToReady;
+    s.rssAtReady = rssAtReady;
+    return s;
   }
 
   String wsUrl() {
@@ -89,7 +100,7 @@ final class Server implements AutoCloseable {
             HTTP.send(
                 HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.discarding());
-        if (r.statusCode() == 200) {
+        if (r.statusCode() == 200 && process.isAlive()) {
           secondsToReady = (System.nanoTime() - startedAt) / 1e9;
           rssAtReady = rssBytes();
           return;
@@ -177,6 +188,9 @@ final class Server implements AutoCloseable {
   /** SIGTERM, then SIGKILL after 30 s. */
   @Override
   public void close() throws InterruptedException {
+    if (!owner) {
+      return;
+    }
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();

@@ -49,6 +49,7 @@ class DevelopmentProfileIT {
             agentwire.chaos.init-delay=PT0.5S
             agentwire.agents.step-delay=PT0.1S
             agentwire.agents.cancel-grace=PT0.5S
+            agentwire.log.race-interval=PT2S
             """)
         .addClasses(TestAgents.class, TestAgents.Exploding.class, TestAgents.Stubborn.class);
   }
@@ -100,6 +101,43 @@ class DevelopmentProfileIT {
             Http.metric(base, "agentwire_race_patterns_total", "pattern", "message_before_ready"))
         .as("/metrics counts the held messages")
         .isGreaterThanOrEqualTo(heldBefore + 5);
+  }
+
+  /** Issue 8: a storm of early senders is counted in full but logs a few lines and a summary. */
+  @Test
+  void raceLinesAreRateLimitedPerPatternButEveryRaceIsCounted() {
+    double before =
+        Http.metric(base, "agentwire_race_patterns_total", "pattern", "message_before_ready");
+    int logBefore = ServerLog.text().length();
+    List<Ws> storm = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      Ws ws = Ws.connect(base, token("storm-" + i));
+      ws.send("{\"type\":\"ping\",\"id\":1}");
+      ws.send("{\"type\":\"ping\",\"id\":2}");
+      storm.add(ws);
+    }
+    for (Ws ws : storm) {
+      ws.next("ready");
+      assertThat(ws.next("pong").getInt("id")).isEqualTo(1);
+      assertThat(ws.next("pong").getInt("id")).isEqualTo(2);
+      ws.close();
+    }
+    assertThat(
+            Http.metric(base, "agentwire_race_patterns_total", "pattern", "message_before_ready"))
+        .as("every held message is counted")
+        .isEqualTo(before + 60);
+    String summary = "race_pattern=message_before_ready suppressed=";
+    org.awaitility.Awaitility.await("the summary line")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> ServerLog.text().substring(logBefore).contains(summary));
+    String log = ServerLog.text().substring(logBefore);
+    long lines =
+        log.lines()
+            .filter(l -> l.contains("race_pattern=message_before_ready connection="))
+            .count();
+    assertThat(lines)
+        .as("5 lines per 2 s interval at most, not one per held message (60)")
+        .isBetween(1L, 20L);
   }
 
   @Test

@@ -18,6 +18,10 @@ public class BareEchoEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
+    // As agentwire's endpoint does (Connections.idleTimeoutOff): with Tyrus's default 0, every
+    // frame schedules a task on Payara's managed scheduler. Equal here, so that "agentwire / bare"
+    // is agentwire's own cost, not a container setting one of them has and the other lacks.
+    session.setMaxIdleTimeout(-1);
     var remote = session.getAsyncRemote();
     remote.sendText(READY);
     session.addMessageHandler(String.class, (MessageHandler.Whole<String>) remote::sendText);
