@@ -292,10 +292,12 @@ public final class Benchmark {
               "/",
               "--port",
               Integer.toString(port),
-              "--nocluster",
+              "--nohazelcast",
               "--disablephonehome",
               "--prebootcommandfile",
-              base.resolve("payara-config/pre-boot-commands.txt").toString(),
+              base.resolve(
+                      System.getProperty("bench.preboot", "payara-config/pre-boot-commands.txt"))
+                  .toString(),
               "--logproperties",
               base.resolve("payara-config/logging.properties").toString()));
       s = Server.start(kind, port, cmd, base, log, null);

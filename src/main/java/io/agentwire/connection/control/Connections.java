@@ -18,9 +18,9 @@ import io.agentwire.session.control.SessionDirectory;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
-import jakarta.enterprise.concurrent.ManagedExecutorDefinition;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.enterprise.concurrent.ManagedThreadFactoryDefinition;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
@@ -31,7 +31,9 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,14 +42,26 @@ import java.util.concurrent.TimeUnit;
  * sweeper) with the container's executors and settings, as {@code Runs} does for the runner.
  */
 @ApplicationScoped
-@ManagedExecutorDefinition(name = Connections.EXECUTOR, maxAsync = 64)
+@ManagedThreadFactoryDefinition(name = Connections.THREADS)
 public class Connections {
 
   /** The user property under which the handshake leaves the token for set-up. */
   public static final String TOKEN = "io.agentwire/token";
 
-  /** Set-up and closes get their own executor, apart from agents and from the container's. */
-  static final String EXECUTOR = "java:app/concurrent/agentwire-connections";
+  /**
+   * Set-up and closes get threads of their own, apart from agents and from the container's: a pool
+   * of {@value #POOL} container-managed threads (Jakarta Concurrency's ManagedThreadFactory, so
+   * each thread carries the application's context), not a ManagedExecutorService. Payara
+   * 7.2026.11's executors capture the context for every task, and each capture runs a ServiceLoader
+   * lookup over the WAR's class path ({@code
+   * org.glassfish.concurrent.runtime.ContextSetupProviderImpl.saveContext}: {@code
+   * ServiceLoader.load(ThreadContextProvider.class, ...)} on every call); a thread of the factory
+   * captures it once, when it is made.
+   */
+  static final String THREADS = "java:app/concurrent/agentwire-connection-threads";
+
+  /** Set-up is short CPU work (a signature check) and never blocks; 2 cores here. */
+  static final int POOL = 16;
 
   private static final Logger LOG = System.getLogger("agentwire.connection");
 
@@ -57,12 +71,11 @@ public class Connections {
   @Inject TokenVerifier verifier;
   @Inject SessionDirectory sessions;
   @Inject Runs runs;
-  @Inject MessageDecoder decoder;
   @Inject ExecutorWatches watches;
   @Inject Event<ConnectionLifecycle> lifecycle;
 
-  @Resource(lookup = EXECUTOR)
-  ManagedExecutorService executor;
+  @Resource(lookup = THREADS)
+  ManagedThreadFactory threads;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -74,9 +87,14 @@ public class Connections {
   private ReadyGate gate;
   private ScheduledFuture<?> sweeping;
   private ExecutorWatch work;
+  private ThreadPoolExecutor executor;
 
   @PostConstruct
   void init() {
+    executor =
+        new ThreadPoolExecutor(
+            POOL, POOL, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
+    executor.allowCoreThreadTimeOut(true);
     work = watches.watch("connections", executor);
     registry = new ConnectionRegistry(settings.connectionsPerSubject());
     closes =
@@ -94,7 +112,9 @@ public class Connections {
             instance::refusesConnections,
             readiness.initDelay());
     ServerMessageEncoder encoder = new ServerMessageEncoder();
-    MessageDispatch dispatch = new MessageDispatch(decoder, delivery, closes, runs, encoder);
+    // Its own decoder, not the CDI bean's client proxy: one call per message.
+    MessageDispatch dispatch =
+        new MessageDispatch(new MessageDecoder(), delivery, closes, runs, encoder);
     gate =
         new ReadyGate(
             readiness.strictness(),
@@ -130,6 +150,9 @@ public class Connections {
   void stop() {
     if (sweeping != null) {
       sweeping.cancel(false);
+    }
+    if (executor != null) {
+      executor.shutdown();
     }
   }
 

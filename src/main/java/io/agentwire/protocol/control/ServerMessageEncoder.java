@@ -21,6 +21,8 @@ import java.util.Objects;
  */
 public final class ServerMessageEncoder {
 
+  private static final String PONG_PREFIX = "{\"type\":\"pong\",\"id\":";
+
   private final JsonProvider provider;
   private final JsonGeneratorFactory generators;
 
@@ -41,6 +43,15 @@ public final class ServerMessageEncoder {
 
   /** The message as one JSON object, {@code type} first, fields in PROTOCOL section 4 order. */
   public String encode(ServerMessage message) {
+    if (message instanceof Pong pong) {
+      JsonValue id = pong.id().orElse(JsonValue.NULL);
+      if (id.getValueType() != JsonValue.ValueType.OBJECT
+          && id.getValueType() != JsonValue.ValueType.ARRAY) {
+        // The hot path of ping/pong: a scalar id is its own JSON text (JsonValue#toString), so no
+        // writer and generator are made for the commonest message there is.
+        return PONG_PREFIX + id + "}";
+      }
+    }
     StringWriter text = new StringWriter(128);
     try (JsonGenerator json = generators.createGenerator(text)) {
       json.writeStartObject();

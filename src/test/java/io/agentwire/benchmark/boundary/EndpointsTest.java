@@ -2,7 +2,6 @@ package io.agentwire.benchmark.boundary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import jakarta.websocket.server.ServerEndpointConfig;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
