@@ -136,8 +136,9 @@ class DevelopmentProfileIT {
             .filter(l -> l.contains("race_pattern=message_before_ready connection="))
             .count();
     assertThat(lines)
-        .as("5 lines per 2 s interval at most, not one per held message (60)")
-        .isBetween(1L, 20L);
+        .as(
+            "5 lines per 2 s interval at most (shared with the tests before), not one per race (60)")
+        .isLessThanOrEqualTo(20L);
   }
 
   @Test

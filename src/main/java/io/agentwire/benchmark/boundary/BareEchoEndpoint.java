@@ -8,8 +8,9 @@ import jakarta.websocket.Session;
 /**
  * The benchmark's baseline on the same server: a WebSocket that sends one fixed {@code ready} frame
  * and echoes every text frame, with no token, state machine, JSON or executor. "agentwire / bare"
- * in {@code BENCHMARKS.md} is the cost of agentwire's lifecycle over Tyrus's own. Deployed only
- * when {@code agentwire.bench.bare-endpoint} is true ({@link Endpoints}); never on by default.
+ * in {@code BENCHMARKS.md} is the cost of agentwire's lifecycle over Tyrus's own (both under the
+ * same container defaults, {@code ContainerDefaults}). Deployed only when {@code
+ * agentwire.bench.bare-endpoint} is true ({@link Endpoints}); never on by default.
  */
 public class BareEchoEndpoint extends Endpoint {
 
@@ -18,10 +19,6 @@ public class BareEchoEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
-    // As agentwire's endpoint does (Connections.idleTimeoutOff): with Tyrus's default 0, every
-    // frame schedules a task on Payara's managed scheduler. Equal here, so that "agentwire / bare"
-    // is agentwire's own cost, not a container setting one of them has and the other lacks.
-    session.setMaxIdleTimeout(-1);
     var remote = session.getAsyncRemote();
     remote.sendText(READY);
     session.addMessageHandler(String.class, (MessageHandler.Whole<String>) remote::sendText);

@@ -157,7 +157,6 @@ public class Connections {
   }
 
   public void open(Session socket) {
-    idleTimeoutOff(socket);
     String token = (String) socket.getUserProperties().remove(TOKEN);
     Transport transport = Transport.of(socket);
     String socketId = transport.id();
@@ -180,21 +179,6 @@ public class Connections {
     lifecycle.fire(new ConnectionLifecycle.Opened(c.logId()));
     setup.begin(c);
     c.openReturned(); // a close requested from now on goes out at the next sweep at the latest
-  }
-
-  /**
-   * Turns the container's idle timeout off with -1 instead of its default 0, which costs a task per
-   * frame. Tyrus 2.2.2 (Payara Micro 7.2026.11) reschedules its idle task on every frame in and out
-   * while the timeout is not negative: {@code TyrusSession.restartIdleTimeoutExecutor} tests {@code
-   * maxIdleTimeout < 0}, not {@code < 1}, so with 0 it schedules an {@code IdleTimeoutCommand} with
-   * delay 0 each time (which then does nothing, as it closes only for a positive timeout). On
-   * Payara the scheduler is a managed executor that captures the thread context for each task,
-   * through a ServiceLoader lookup: 28% of the server's CPU samples in a ping/pong profile
-   * (BENCHMARKS.md). Jakarta WebSocket: zero or negative means no timeout, so the meaning is the
-   * same; agentwire's own idle close (PROTOCOL section 5) is the sweeper's.
-   */
-  static void idleTimeoutOff(Session socket) {
-    socket.setMaxIdleTimeout(-1);
   }
 
   /** A pong frame: the client is alive. */

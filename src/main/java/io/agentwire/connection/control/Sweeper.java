@@ -18,11 +18,11 @@ import java.util.function.Consumer;
  * (ScheduledThreadPoolExecutor without setRemoveOnCancelPolicy, which managed executors do not
  * expose), and the token-expiry timer was an hour ahead.
  *
- * <p>The container's own idle timeout stays off (-1, see {@code Connections.idleTimeoutOff}),
- * deliberately: it closes with 1000, and raising it from 0 races Tyrus's idle task. TyrusSession
- * schedules an IdleTimeoutCommand with delay 0 while the timeout is 0; that command closes the
- * session if the timeout is positive when it finally runs ({@code TyrusSession.IdleTimeoutCommand},
- * {@code restartIdleTimeoutExecutor}, Tyrus 2.1.5). Under load the stale command ran after {@code
+ * <p>The container's own idle timeout stays off (-1, see {@code ContainerDefaults}), deliberately:
+ * it closes with 1000, and raising it from 0 races Tyrus's idle task. TyrusSession schedules an
+ * IdleTimeoutCommand with delay 0 while the timeout is 0; that command closes the session if the
+ * timeout is positive when it finally runs ({@code TyrusSession.IdleTimeoutCommand}, {@code
+ * restartIdleTimeoutExecutor}, Tyrus 2.1.5). Under load the stale command ran after {@code
  * setMaxIdleTimeout} and closed healthy new connections as "idle" (seen in the 200-connection IT).
  */
 public final class Sweeper implements Runnable {

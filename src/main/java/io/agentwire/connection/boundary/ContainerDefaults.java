@@ -1,0 +1,40 @@
+package io.agentwire.connection.boundary;
+
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.annotation.WebListener;
+import jakarta.websocket.server.ServerContainer;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+
+/**
+ * The WebSocket container's defaults for every session of the WAR, set once at deployment.
+ *
+ * <p>The idle timeout is off as -1, not as the default 0. Tyrus 2.2.2 (Payara Micro 7.2026.11)
+ * reschedules its idle task for every frame in and out, and once when each session is made, unless
+ * the timeout is negative: {@code TyrusSession.restartIdleTimeoutExecutor} tests {@code
+ * maxIdleTimeout < 0}, not {@code < 1}, so with 0 it schedules an {@code IdleTimeoutCommand} with
+ * delay 0 each time, which then does nothing (it closes only for a positive timeout). On Payara the
+ * scheduler is a managed executor that captures the thread context for each task with a
+ * ServiceLoader lookup over the WAR: 28% of the server's CPU samples in a ping/pong profile, and
+ * the round trips per second tripled without it (BENCHMARKS.md). In Jakarta WebSocket zero and
+ * negative both mean no timeout. agentwire's own idle close (PROTOCOL section 5) is the sweeper's;
+ * {@code TyrusSession}'s constructor reads this default ({@code getDefaultMaxSessionIdleTimeout}),
+ * so no session ever schedules the task.
+ */
+@WebListener
+public class ContainerDefaults implements ServletContextListener {
+
+  static final long NO_IDLE_TIMEOUT = -1;
+  private static final Logger LOG = System.getLogger("agentwire.connection");
+
+  @Override
+  public void contextInitialized(ServletContextEvent event) {
+    Object container = event.getServletContext().getAttribute(ServerContainer.class.getName());
+    if (container instanceof ServerContainer server) {
+      server.setDefaultMaxSessionIdleTimeout(NO_IDLE_TIMEOUT);
+    } else {
+      LOG.log(Level.WARNING, "no WebSocket server container in the servlet context: " + container);
+    }
+  }
+}
