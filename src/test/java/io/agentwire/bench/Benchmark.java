@@ -126,6 +126,10 @@ public final class Benchmark {
     Files.createDirectories(work.resolve("tmp"));
     prepareTokens();
     Path node = prepareNode();
+    if (!sizes.sharedPayara() && servers.contains(Kind.AGENTWIRE)) {
+      recordPlainStart();
+      prepareAotCache();
+    }
     for (int round = 1; round <= sizes.rounds(); round++) {
       Server payara = null;
       try {
@@ -257,9 +261,96 @@ public final class Benchmark {
     return dir;
   }
 
+  /**
+   * How Payara Micro starts here: the README's plain {@code java -jar payara-micro.jar}, or (full
+   * and quick modes, after {@link #prepareAotCache}) the launcher of an unpacked root directory
+   * with a JDK 25 AOT cache (JEP 483/514/515).
+   */
+  private enum Launch {
+    PLAIN,
+    TRAINING,
+    AOT
+  }
+
+  private Launch launch = Launch.PLAIN;
+
+  private Path root() {
+    return work.resolve("micro-root");
+  }
+
+  private Path aotCache() {
+    return work.resolve("agentwire.aot");
+  }
+
+  /** The README's plain start, once, for the record beside the tuned one. */
+  private void recordPlainStart() throws Exception {
+    log("plain start (java -jar payara-micro.jar)");
+    try (Server s = start(Kind.AGENTWIRE, 0, null)) {
+      record(
+          Kind.AGENTWIRE,
+          "startPlain",
+          Json.createObjectBuilder()
+              .add("seconds", s.secondsToReady)
+              .add("rssMiB", s.rssAtReady / 1048576.0)
+              .build());
+    }
+  }
+
+  /**
+   * Unpacks Payara Micro into a root directory with its launcher ({@code --rootdir
+   * --outputlauncher}: the launcher's manifest puts every runtime jar on the application class
+   * path, which the JDK's AOT cache can cover), then trains an AOT cache (JDK 25 {@code
+   * -XX:AOTCacheOutput}) with one start, a little WebSocket traffic and a stop, with the same JVM
+   * options as the measured servers.
+   */
+  private void prepareAotCache() throws Exception {
+    Path root = root();
+    if (Files.exists(root)) {
+      try (var walk = Files.walk(root)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Process unpack =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                base.resolve("target/payara-micro.jar").toString(),
+                "--rootdir",
+                root.toString(),
+                "--outputlauncher")
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("logs/outputlauncher.log").toFile())
+            .start();
+    if (!unpack.waitFor(120, TimeUnit.SECONDS) || unpack.exitValue() != 0) {
+      throw new IOException("--outputlauncher failed; see logs/outputlauncher.log");
+    }
+    Files.deleteIfExists(aotCache());
+    launch = Launch.TRAINING;
+    log("training the AOT cache");
+    Server s = start(Kind.AGENTWIRE, 0, null);
+    try {
+      load(s, "loop", List.of("conns=10", "seconds=2", "warmup=0"), cp -> {});
+      load(s, "storm", List.of("n=100"), cp -> {});
+    } finally {
+      s.close(Duration.ofSeconds(180)); // the cache is written at exit
+    }
+    if (!Files.exists(aotCache())) {
+      throw new IOException("no AOT cache written; see " + s.log);
+    }
+    launch = Launch.AOT;
+  }
+
   private Server start(Kind kind, int round, Path node) throws Exception {
     int port = freePort();
-    Path log = work.resolve("logs/" + kind.name().toLowerCase() + "-" + round + ".log");
+    Path log =
+        work.resolve(
+            "logs/"
+                + kind.name().toLowerCase()
+                + "-"
+                + round
+                + "-"
+                + launch.name().toLowerCase()
+                + ".log");
     Server s;
     if (kind == Kind.NODE) {
       s =
@@ -275,6 +366,11 @@ public final class Benchmark {
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.add("-Xmx1g");
       cmd.addAll(jvmOptions);
+      switch (launch) {
+        case TRAINING -> cmd.add("-XX:AOTCacheOutput=" + aotCache());
+        case AOT -> cmd.add("-XX:AOTCache=" + aotCache());
+        case PLAIN -> {}
+      }
       cmd.add("-Djava.io.tmpdir=" + work.resolve("tmp"));
       cmd.add("-Dmp.config.profile=production");
       cmd.add("-Dmp.jwt.verify.publickey.location=" + publicKey);
@@ -285,7 +381,9 @@ public final class Benchmark {
       cmd.addAll(
           List.of(
               "-jar",
-              base.resolve("target/payara-micro.jar").toString(),
+              launch == Launch.PLAIN
+                  ? base.resolve("target/payara-micro.jar").toString()
+                  : root().resolve("launch-micro.jar").toString(),
               "--deploy",
               base.resolve("target/agentwire.war").toString(),
               "--contextroot",
@@ -303,6 +401,9 @@ public final class Benchmark {
       s = Server.start(kind, port, cmd, base, log, null);
     }
     s.awaitReady(Duration.ofSeconds(180));
+    if (round == 0) {
+      return s;
+    }
     record(
         kind,
         "start",

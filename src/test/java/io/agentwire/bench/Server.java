@@ -188,11 +188,16 @@ final class Server implements AutoCloseable {
   /** SIGTERM, then SIGKILL after 30 s. */
   @Override
   public void close() throws InterruptedException {
+    close(Duration.ofSeconds(30));
+  }
+
+  /** SIGTERM, then SIGKILL after {@code grace}. */
+  void close(Duration grace) throws InterruptedException {
     if (!owner) {
       return;
     }
     process.destroy();
-    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+    if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
     }
