@@ -456,6 +456,12 @@ public final class Benchmark {
         .add(value);
   }
 
+  /** Whether {@code -Dbench.scenarios} (a comma list; all when empty) includes {@code name}. */
+  private static boolean wanted(String name) {
+    String only = System.getProperty("bench.scenarios", "").trim();
+    return only.isEmpty() || List.of(only.split(",")).contains(name);
+  }
+
   private void scenarios(Server s, int round) throws Exception {
     Sizes z = sizes;
     String warm = Integer.toString(z.warmupSeconds());
@@ -465,37 +471,49 @@ public final class Benchmark {
       load(s, "storm", List.of("n=" + Math.max(10, z.storm() / 10)), cp -> {});
     }
 
-    long logBefore = s.logLines();
-    JsonObjectBuilder storm =
-        Json.createObjectBuilder(load(s, "storm", List.of("n=" + z.storm()), cp -> {}));
-    storm.add("round", round).add("listenOverflowsDuringStorm", lastOverflows);
-    storm.add("serverLogLines", s.logLines() - logBefore);
-    record(s.kind, "storm", storm.build());
-
-    record(s.kind, "loop", cpuLoad(s, round, List.of("conns=10", "window=1")));
-    record(s.kind, "saturation", cpuLoad(s, round, List.of("conns=100", "window=4")));
-    if (round > 1 || z.onlyComparative()) {
+    if (wanted("storm")) {
+      long logBefore = s.logLines();
+      JsonObjectBuilder storm =
+          Json.createObjectBuilder(load(s, "storm", List.of("n=" + z.storm()), cp -> {}));
+      storm.add("round", round).add("listenOverflowsDuringStorm", lastOverflows);
+      storm.add("serverLogLines", s.logLines() - logBefore);
+      record(s.kind, "storm", storm.build());
+    }
+    if (wanted("loop")) {
+      record(s.kind, "loop", cpuLoad(s, round, List.of("conns=10", "window=1")));
+    }
+    if (wanted("saturation")) {
+      record(s.kind, "saturation", cpuLoad(s, round, List.of("conns=100", "window=4")));
+    }
+    boolean chosen = !System.getProperty("bench.scenarios", "").isBlank();
+    if (round > 1 || (z.onlyComparative() && !chosen)) {
       return;
     }
-    record(
-        s.kind,
-        "open",
-        load(
-            s,
-            "open",
-            List.of(
-                "conns=" + z.openConns(),
-                "rate=" + z.openRate(),
-                "seconds=" + z.openSeconds(),
-                "warmup=" + Math.min(5, z.warmupSeconds() * 2)),
-            cp -> {}));
-    if (s.kind != Kind.BARE) {
+    if (wanted("open")) {
+      record(
+          s.kind,
+          "open",
+          load(
+              s,
+              "open",
+              List.of(
+                  "conns=" + z.openConns(),
+                  "rate=" + z.openRate(),
+                  "seconds=" + z.openSeconds(),
+                  "warmup=" + Math.min(5, z.warmupSeconds() * 2)),
+              cp -> {}));
+    }
+    if (s.kind != Kind.BARE && wanted("runs")) {
       record(s.kind, "echoRuns", cpuLoad(s, round, "runs", List.of("agent=echo", "conns=50")));
       record(
           s.kind, "analyzeRuns", cpuLoad(s, round, "runs", List.of("agent=analyze", "conns=100")));
     }
-    record(s.kind, "idle", held(s));
-    record(s.kind, "churn", churn(s));
+    if (wanted("idle")) {
+      record(s.kind, "idle", held(s));
+    }
+    if (wanted("churn")) {
+      record(s.kind, "churn", churn(s));
+    }
   }
 
   private long lastOverflows;

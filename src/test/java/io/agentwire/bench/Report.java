@@ -395,13 +395,22 @@ final class Report {
     List<Double> aStart = values(r, "agentwire.start", start);
     row(
         md,
-        "start → `/health/ready` UP, s",
+        "start → `/health/ready` UP, s (Payara: launcher and AOT cache, each round)",
         aStart,
         values(r, "bare.start", start),
         values(r, "node.start", start),
         "",
         "≤ 8 s (median)",
         !aStart.isEmpty() && median(aStart) <= 8);
+    row(
+        md,
+        "start → `/health/ready` UP, s (plain `java -jar payara-micro.jar`, once)",
+        values(r, "agentwire.startPlain", start),
+        List.of(),
+        List.of(),
+        "",
+        "",
+        null);
     ToDoubleFunction<JsonObject> rss = o -> o.getJsonNumber("rssMiB").doubleValue();
     row(
         md,
@@ -418,6 +427,15 @@ final class Report {
             "frame on the same Payara Micro and Tyrus, with no token, state machine or JSON: agentwire/bare\n")
         .append("is the cost of agentwire's lifecycle. It has no runs.\n");
     return md.toString();
+  }
+
+  /** Renders a result again: {@code Report <result.json> <BENCHMARKS.md>}. */
+  public static void main(String[] args) throws java.io.IOException {
+    try (var in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(args[0]))) {
+      java.nio.file.Files.writeString(
+          java.nio.file.Path.of(args[1]),
+          markdown(jakarta.json.Json.createReader(in).readObject()));
+    }
   }
 
   private static String openLabel(JsonObject r) {
