@@ -35,6 +35,10 @@ public final class Connection {
   private volatile String subject;
   private volatile Set<String> groups = Set.of();
   private volatile Instant tokenExpiry;
+
+  /** {@link #tokenExpiry} in epoch milliseconds (max when none), for the per-send check. */
+  private volatile long tokenExpiryMillis = Long.MAX_VALUE;
+
   private volatile StreamSession session;
   private SetupStep failed;
   private List<SetupStep> degraded = List.of();
@@ -208,8 +212,13 @@ public final class Connection {
 
   /** Whether the token had expired (plus skew) at {@code now}. */
   boolean tokenExpired(Instant now, Duration skew) {
-    Instant expiry = tokenExpiry;
-    return expiry != null && now.isAfter(expiry.plus(skew));
+    return tokenExpired(now.toEpochMilli(), skew.toMillis());
+  }
+
+  /** As {@link #tokenExpired(Instant, Duration)} in milliseconds: no allocation on every send. */
+  boolean tokenExpired(long nowMillis, long skewMillis) {
+    long expiry = tokenExpiryMillis;
+    return expiry != Long.MAX_VALUE && nowMillis > expiry + skewMillis;
   }
 
   /** The id assigned by registration; absent before. */
@@ -286,6 +295,7 @@ public final class Connection {
     this.subject = subject;
     this.groups = Set.copyOf(groups);
     this.tokenExpiry = expiry;
+    this.tokenExpiryMillis = expiry == null ? Long.MAX_VALUE : expiry.toEpochMilli();
   }
 
   public Optional<String> subject() {

@@ -15,7 +15,7 @@ public final class Delivery {
   private final ClosePolicy closes;
   private final Executor executor;
   private final Clock clock;
-  private final Duration skew;
+  private final long skewMillis;
 
   /**
    * @param executor where closes caused by a send run: the sender may hold a session's lock, and
@@ -26,12 +26,12 @@ public final class Delivery {
     this.closes = closes;
     this.executor = executor;
     this.clock = clock;
-    this.skew = skew;
+    this.skewMillis = skew.toMillis();
   }
 
   /** Sends one server message through the connection's outbound queue. */
   public void send(Connection c, String text) {
-    if (c.tokenExpired(clock.instant(), skew)) {
+    if (c.tokenExpired(clock.millis(), skewMillis)) {
       // No event leaves after the token's end, even if the sweeper has not closed it yet.
       closes.race(RacePattern.SEND_AFTER_CLOSE, c, "token expired");
       executor.execute(() -> closes.close(c, CloseCode.UNAUTHORIZED, tokenExpired(), false));

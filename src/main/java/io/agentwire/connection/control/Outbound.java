@@ -1,6 +1,5 @@
 package io.agentwire.connection.control;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -53,7 +52,7 @@ public final class Outbound {
       if (closed || whenFlushed != null) {
         return Accepted.AFTER_CLOSE;
       }
-      long bytes = text.getBytes(StandardCharsets.UTF_8).length;
+      long bytes = Assembler.utf8Length(text); // counted, not encoded: no array per message
       if (queuedBytes + bytes > maxBytes) {
         return Accepted.OVERFLOW;
       }
@@ -73,7 +72,7 @@ public final class Outbound {
       if (closed || opened) {
         return;
       }
-      long bytes = first.getBytes(StandardCharsets.UTF_8).length;
+      long bytes = Assembler.utf8Length(first);
       queue.addFirst(new Frame(first, bytes));
       queuedBytes += bytes;
       opened = true;
