@@ -261,7 +261,8 @@ public final class LoadGenerator {
    * Open loop: {@code rate} pings per second over {@code conns} connections, each sent at its
    * intended time whatever the replies do; latency from the intended time to the reply.
    */
-  private final long[] measuredFrom = {Long.MAX_VALUE};
+  /** Replies to messages meant for before this (the warm-up) are not recorded. */
+  private volatile long measuredFrom = Long.MAX_VALUE;
 
   private final java.util.Set<String> errorSamples =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -302,7 +303,7 @@ public final class LoadGenerator {
               sample(text);
               return;
             }
-            if (t >= measuredFrom[0]) {
+            if (t >= measuredFrom) {
               recorder.recordValue(Math.max(0, (at - t) / 1000));
             }
           };
@@ -312,7 +313,7 @@ public final class LoadGenerator {
     long total = warmupEnd + (long) seconds * rate;
     long start = System.nanoTime();
     // Replies to warm-up messages are not recorded, whenever they arrive.
-    measuredFrom[0] = start + warmupEnd * interval;
+    measuredFrom = start + warmupEnd * interval;
     long behind = 0;
     for (long k = 0; k < total; k++) {
       long due = start + k * interval;

@@ -34,9 +34,11 @@ public final class Connection {
   private volatile String id;
   private volatile String subject;
   private volatile Set<String> groups = Set.of();
-  private volatile Instant tokenExpiry;
 
-  /** {@link #tokenExpiry} in epoch milliseconds (max when none), for the per-send check. */
+  /**
+   * The token's {@code exp} in epoch milliseconds, {@link Long#MAX_VALUE} when none: a long, so
+   * that the check on every send allocates nothing ({@code exp} has whole seconds anyway).
+   */
   private volatile long tokenExpiryMillis = Long.MAX_VALUE;
 
   private volatile StreamSession session;
@@ -294,7 +296,6 @@ public final class Connection {
   void authenticated(String subject, Set<String> groups, Instant expiry) {
     this.subject = subject;
     this.groups = Set.copyOf(groups);
-    this.tokenExpiry = expiry;
     this.tokenExpiryMillis = expiry == null ? Long.MAX_VALUE : expiry.toEpochMilli();
   }
 
@@ -307,7 +308,8 @@ public final class Connection {
   }
 
   public Optional<Instant> tokenExpiry() {
-    return Optional.ofNullable(tokenExpiry);
+    long expiry = tokenExpiryMillis;
+    return expiry == Long.MAX_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(expiry));
   }
 
   public Hold hold() {
