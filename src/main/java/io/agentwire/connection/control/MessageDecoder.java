@@ -9,7 +9,6 @@ import io.agentwire.connection.entity.Decoded.Message;
 import io.agentwire.connection.entity.Decoded.Refused;
 import io.agentwire.protocol.entity.ErrorCode;
 import io.agentwire.protocol.entity.Excerpt;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
@@ -27,8 +26,8 @@ import java.util.Optional;
 /**
  * Turns one text frame into a {@code ClientMessage} or the {@code error} to answer with (PROTOCOL
  * section 4). {@link #decode} never throws: a client cannot reach a 1011 through what it sends.
+ * Made by {@code Connections} itself, not a CDI bean: one call per message, with no client proxy.
  */
-@ApplicationScoped
 public class MessageDecoder {
 
   public static final ErrorCode BAD_REQUEST = ErrorCode.BAD_REQUEST;
@@ -83,7 +82,7 @@ public class MessageDecoder {
     return read(text);
   }
 
-  // Private so that the constructor's self-check cannot reach a CDI proxy's override.
+  // Private so that the constructor's self-check cannot reach an override of decode.
   private Decoded read(String text) {
     if (text == null) {
       return badRequest(null, "a message is one JSON object");
