@@ -248,15 +248,23 @@ class DevelopmentProfileIT {
     assertThat(all.json().getJsonObject("racePatterns").containsKey("message_before_ready"))
         .isTrue();
 
-    int sessionsWhileOpen = all.json().getInt("sessions");
+    JsonObject ready = c; // the connection's own diagnostics name its session
+    String sessionId = ready.getString("sessionId");
+    assertThat(session(all.json(), sessionId).getString("state")).isEqualTo("attached");
     ws.close();
     ws.awaitClose();
-    org.awaitility.Awaitility.await("the closed connection's session is released")
+    // The session outlives its connection (PROTOCOL section 6): detached, within its retention.
+    org.awaitility.Awaitility.await("the closed connection's session is detached, not forgotten")
         .atMost(Ws.WAIT)
         .until(
             () ->
-                Http.get(base, "/api/diagnostics", admin).json().getInt("sessions")
-                    < sessionsWhileOpen);
+                "detached"
+                    .equals(
+                        session(Http.get(base, "/api/diagnostics", admin).json(), sessionId)
+                            .getString("state")));
+    Http.Answer after = Http.get(base, "/api/diagnostics", admin);
+    assertThat(session(after.json(), sessionId).getJsonNumber("expiresInMs").longValue())
+        .isPositive();
 
     Http.Answer unauthorized = Http.get(base, "/api/diagnostics", null);
     assertThat(unauthorized.status()).isEqualTo(401);
@@ -549,6 +557,14 @@ class DevelopmentProfileIT {
   }
 
   // --- helpers ---
+
+  /** One session of a diagnostics overview, by id. */
+  static JsonObject session(JsonObject overview, String sessionId) {
+    return overview.getJsonArray("sessions").getValuesAs(JsonObject.class).stream()
+        .filter(s -> s.getString("sessionId").equals(sessionId))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no session " + sessionId + " in " + overview));
+  }
 
   static String run(String agent, JsonValue input, String runId) {
     var run = Json.createObjectBuilder().add("type", "run").add("agent", agent).add("input", input);

@@ -12,6 +12,7 @@ import jakarta.json.spi.JsonProvider;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -144,18 +145,27 @@ final class Runner {
     return active.getOrDefault(sessionId, Map.of()).size();
   }
 
-  /** The session's connection closed: its runs are cancelled and interrupted, its ids forgotten. */
-  void release(String sessionId) {
-    Map<String, Run> runs = active.remove(sessionId);
-    used.remove(sessionId);
+  /**
+   * The session expired (PROTOCOL section 6: runs belong to the session, and are cancelled only
+   * when it expires): each run in flight ends with {@code agent_cancelled} (closing an open tool
+   * pair first), then its agent is told to stop and interrupted; the session's run ids are
+   * forgotten.
+   */
+  void expire(String sessionId) {
+    Map<String, Run> runs = active.get(sessionId);
     if (runs != null) {
-      runs.values()
-          .forEach(
-              run -> {
-                run.requestCancel();
-                run.interrupt();
-              });
+      for (Run run : List.copyOf(runs.values())) {
+        run.requestCancel();
+        finish(
+            run,
+            "cancelled",
+            EventType.AGENT_CANCELLED,
+            JSON.createObjectBuilder().add("reason", "session expired"));
+        run.interrupt();
+      }
     }
+    active.remove(sessionId);
+    used.remove(sessionId);
   }
 
   private void execute(Run run, Agent agent, JsonValue input) {

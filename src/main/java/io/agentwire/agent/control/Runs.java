@@ -93,8 +93,8 @@ public class Runs {
     return runner.inFlight(sessionId);
   }
 
-  /** Until sessions outlive connections, a session's runs end with it. */
+  /** A session that expired takes its runs with it: they end cancelled. */
   void sessionEnded(@Observes SessionEnded ended) {
-    runner.release(ended.sessionId());
+    runner.expire(ended.sessionId());
   }
 }

@@ -6,6 +6,8 @@ import io.agentwire.connection.entity.ConnectionStateMachine;
 import io.agentwire.connection.entity.ConnectionSummary;
 import io.agentwire.connection.entity.Observation;
 import io.agentwire.connection.entity.SetupStep;
+import io.agentwire.session.entity.SessionGrant;
+import io.agentwire.session.entity.SessionRequest;
 import io.agentwire.session.entity.StreamSession;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +44,19 @@ public final class Connection {
   private volatile long tokenExpiryMillis = Long.MAX_VALUE;
 
   private volatile StreamSession session;
+  private volatile SessionGrant grant;
+
+  /** The upgrade's {@code resume} and {@code lastSeq} query parameters, as given. */
+  private String resumeToken;
+
+  private String lastSeq;
+
+  /** The drain's plan for this connection: null until the instance drains, and after its close. */
+  private DrainSchedule drain;
+
+  private long drainStartNanos;
+  private Duration drainSlot;
+  private volatile long reconnectAfterMs;
   private SetupStep failed;
   private List<SetupStep> degraded = List.of();
   private String pendingToken;
@@ -324,8 +339,58 @@ public final class Connection {
     return Optional.ofNullable(session);
   }
 
+  /** A session without a resume (tests). */
   void attach(StreamSession session) {
-    this.session = session;
+    granted(SessionGrant.fresh(session));
+  }
+
+  void granted(SessionGrant grant) {
+    this.grant = grant;
+    this.session = grant.session();
+  }
+
+  /** How the session was granted: resumed, or new and why; present once {@link #session} is. */
+  Optional<SessionGrant> grant() {
+    return Optional.ofNullable(grant);
+  }
+
+  /** Keeps the upgrade's resume parameters until the session step asks for them. */
+  synchronized void resumeWith(String resumeToken, String lastSeq) {
+    this.resumeToken = resumeToken;
+    this.lastSeq = lastSeq;
+  }
+
+  /** What the session step asks the directory for; the resume token is handed out once. */
+  synchronized SessionRequest sessionRequest(String subject) {
+    SessionRequest request = SessionRequest.of(subject, resumeToken, lastSeq);
+    resumeToken = null;
+    return request;
+  }
+
+  /** The drain closes this connection at {@code slot} after {@code startNanos} (if idle). */
+  synchronized void drainAt(
+      DrainSchedule schedule, long startNanos, Duration slot, long reconnectAfterMs) {
+    this.reconnectAfterMs = reconnectAfterMs;
+    this.drainStartNanos = startNanos;
+    this.drainSlot = slot;
+    this.drain = schedule;
+  }
+
+  /**
+   * Whether the drain's time for this connection has come ({@link DrainSchedule#due}). True once.
+   */
+  synchronized boolean drainDue(boolean busy) {
+    if (drain == null
+        || !drain.due(Duration.ofNanos(ticker.getAsLong() - drainStartNanos), drainSlot, busy)) {
+      return false;
+    }
+    drain = null;
+    return true;
+  }
+
+  /** The {@code reconnectAfterMs} the drain chose for this connection. */
+  long reconnectAfterMs() {
+    return reconnectAfterMs;
   }
 
   synchronized void degraded(List<SetupStep> steps) {

@@ -4,7 +4,8 @@ import io.agentwire.connection.entity.CloseCode;
 import io.agentwire.connection.entity.ConnectionEvent;
 import io.agentwire.connection.entity.SetupStep;
 import io.agentwire.security.entity.TokenVerdict;
-import io.agentwire.session.entity.StreamSession;
+import io.agentwire.session.entity.SessionGrant;
+import io.agentwire.session.entity.SessionRequest;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,15 +28,14 @@ public final class ConnectionSetup {
   private final Function<String, TokenVerdict> verifier;
   private final ConnectionRegistry registry;
   private final ClosePolicy closes;
-  private final Delivery delivery;
-  private final Function<String, StreamSession> sessions;
+  private final Function<SessionRequest, SessionGrant> sessions;
   private final Supplier<Optional<String>> refusal;
   private final Duration initDelay;
   private Consumer<Connection> advance = c -> {};
 
   /**
    * @param verifier the verdict on a token
-   * @param sessions a new session for a subject
+   * @param sessions the session a connection gets: resumed, or new
    * @param refusal why the instance takes no connection now ({@code starting}, {@code draining})
    * @param initDelay fault injection: how long the services steps are held back
    */
@@ -44,15 +44,13 @@ public final class ConnectionSetup {
       Function<String, TokenVerdict> verifier,
       ConnectionRegistry registry,
       ClosePolicy closes,
-      Delivery delivery,
-      Function<String, StreamSession> sessions,
+      Function<SessionRequest, SessionGrant> sessions,
       Supplier<Optional<String>> refusal,
       Duration initDelay) {
     this.executor = executor;
     this.verifier = verifier;
     this.registry = registry;
     this.closes = closes;
-    this.delivery = delivery;
     this.sessions = sessions;
     this.refusal = refusal;
     this.initDelay = initDelay;
@@ -156,16 +154,16 @@ public final class ConnectionSetup {
     }
   }
 
-  /** The session step: a session for the subject, whose events flow to this connection. */
+  /**
+   * The session step: the session the connection resumes, or a new one for the subject. Its events
+   * flow to the connection from {@code ready} on, when the gate attaches it.
+   */
   void attachSession(Connection c) {
     synchronized (c) {
       if (c.hasFinished(SetupStep.SESSION) || c.state().isEnding()) {
         return;
       }
-      StreamSession session = sessions.apply(c.subject().orElseThrow());
-      session.sink(text -> delivery.send(c, text));
-      c.attach(session);
-      registry.holds(c, session.id());
+      c.granted(sessions.apply(c.sessionRequest(c.subject().orElseThrow())));
       c.finished(SetupStep.SESSION);
     }
   }

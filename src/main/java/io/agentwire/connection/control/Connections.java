@@ -15,6 +15,9 @@ import io.agentwire.readiness.control.InstanceLifecycle;
 import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.security.control.TokenVerifier;
 import io.agentwire.session.control.SessionDirectory;
+import io.agentwire.session.entity.ResumeOutcome;
+import io.agentwire.session.entity.SessionGrant;
+import io.agentwire.session.entity.StreamSession;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -88,6 +91,7 @@ public class Connections {
   private ScheduledFuture<?> sweeping;
   private ExecutorWatch work;
   private ThreadPoolExecutor executor;
+  private final ServerMessageEncoder encoder = new ServerMessageEncoder();
 
   @PostConstruct
   void init() {
@@ -107,11 +111,9 @@ public class Connections {
             verifier::verify,
             registry,
             closes,
-            delivery,
-            sessions::open,
+            sessions::request,
             instance::refusesConnections,
             readiness.initDelay());
-    ServerMessageEncoder encoder = new ServerMessageEncoder();
     // Its own decoder, not the CDI bean's client proxy: one call per message.
     MessageDispatch dispatch =
         new MessageDispatch(new MessageDecoder(), delivery, closes, runs, encoder);
@@ -129,7 +131,8 @@ public class Connections {
             closes,
             setup::completeLocally,
             dispatch::handle,
-            lifecycle::fire);
+            lifecycle::fire,
+            new Feeds());
     setup.advanceWith(gate::advance);
     Sweeper sweeper =
         new Sweeper(
@@ -137,6 +140,7 @@ public class Connections {
             closes,
             gate::advance,
             setup::servicesDue,
+            this::drainIfDue,
             work::execute,
             clock,
             readiness.deadline(),
@@ -158,6 +162,7 @@ public class Connections {
 
   public void open(Session socket) {
     String token = (String) socket.getUserProperties().remove(TOKEN);
+    var query = socket.getRequestParameterMap();
     Transport transport = Transport.of(socket);
     String socketId = transport.id();
     Outbound outbound =
@@ -174,6 +179,7 @@ public class Connections {
             settings.maxMessageBytes(),
             outbound,
             token);
+    c.resumeWith(first(query.get("resume")), first(query.get("lastSeq")));
     registry.opened(c);
     closes.transition(c, new ConnectionEvent.Opened());
     lifecycle.fire(new ConnectionLifecycle.Opened(c.logId()));
@@ -255,14 +261,9 @@ public class Connections {
     }
     c.outbound().abort();
     var summary = c.summary();
-    c.session()
-        .ifPresent(
-            s -> {
-              s.sink(text -> {});
-              // Until resumption (PROTOCOL section 6) keeps sessions for their retention period,
-              // a session ends with its connection.
-              sessions.release(s);
-            });
+    // The session outlives its connection (PROTOCOL section 6): detached, its retention runs, its
+    // runs go on. Unless a newer connection took it over, in which case nothing changes.
+    c.session().ifPresent(s -> c.id().ifPresent(id -> s.detach(id, System.nanoTime())));
     lifecycle.fire(new ConnectionLifecycle.Closed(summary.connectionId(), code, summary));
     // After the announcement: whoever sees the close in diagnostics sees it counted too.
     registry.remember(summary);
@@ -319,5 +320,121 @@ public class Connections {
 
   public ConnectionRegistry registry() {
     return registry;
+  }
+
+  private static String first(java.util.List<String> values) {
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  /**
+   * Drains every live connection (PROTOCOL section 9): one still setting up is closed with 1013 (it
+   * has had no {@code ready}, so it cannot be told {@code draining}); a ready one becomes DRAINING
+   * and gets its slot from {@code schedule}: the sweeper closes it then if it has no run in flight,
+   * else when its runs end, and at the grace at the latest ({@link #drainIfDue}).
+   *
+   * @return how many connections the drain closes
+   */
+  public int drain(DrainSchedule schedule) {
+    int draining = 0;
+    long now = System.nanoTime();
+    for (Connection c : registry.live()) {
+      boolean ready;
+      synchronized (c) {
+        if (c.state().isEnding()) {
+          continue;
+        }
+        ready = c.state().isReady();
+        if (ready) {
+          closes.transition(c, new ConnectionEvent.DrainStarted());
+          c.drainAt(schedule, now, schedule.slot(), schedule.reconnectAfterMs());
+        }
+      }
+      if (!ready) {
+        closes.close(c, CloseCode.NOT_READY, CloseCode.NOT_READY.reason("draining"), false);
+      }
+      draining++;
+    }
+    return draining;
+  }
+
+  /** A draining connection whose time has come gets {@code draining}, then 1012 behind it. */
+  private void drainIfDue(Connection c) {
+    if (c.state() != ConnectionState.DRAINING) {
+      return;
+    }
+    boolean busy = c.session().map(s -> runs.inFlight(s.id()) > 0).orElse(false);
+    if (c.drainDue(busy)) {
+      delivery.send(c, encoder.encode(new ServerMessage.Draining(c.reconnectAfterMs())));
+      closes.close(c, CloseCode.DRAINING, CloseCode.DRAINING.reason(), true);
+    }
+  }
+
+  /** How a ready connection takes its session over, and the replay after a resume. */
+  private final class Feeds implements ReadyGate.Feeds {
+
+    @Override
+    public StreamSession.Subscriber subscriber(Connection c) {
+      String holder = c.id().orElseThrow();
+      return new StreamSession.Subscriber() {
+        @Override
+        public String holder() {
+          return holder;
+        }
+
+        @Override
+        public void send(String text) {
+          delivery.send(c, text);
+        }
+
+        @Override
+        public boolean offer(String text) {
+          return delivery.replay(c, text, () -> work.execute(() -> replay(c)));
+        }
+
+        @Override
+        public void fellBehind() {
+          // The log's bounds overtook the replay: the client resumes, and its ready names the gap.
+          work.execute(
+              () -> closes.close(c, CloseCode.TOO_SLOW, CloseCode.TOO_SLOW.reason(), false));
+        }
+      };
+    }
+
+    @Override
+    public void attached(Connection c, SessionGrant grant, StreamSession.Attached attached) {
+      String sessionId = grant.session().id();
+      registry.holds(c, sessionId);
+      String self = c.id().orElseThrow();
+      attached
+          .superseded()
+          .filter(previous -> !previous.equals(self))
+          .ifPresent(previous -> work.execute(() -> supersede(previous, c)));
+      if (grant.resumed() || grant.refused().isPresent()) {
+        ResumeOutcome outcome =
+            grant
+                .refused()
+                .orElse(attached.gap().isPresent() ? ResumeOutcome.GAP : ResumeOutcome.RESUMED);
+        lifecycle.fire(new ConnectionLifecycle.Resumed(c.logId(), sessionId, outcome.wireName()));
+      }
+    }
+
+    @Override
+    public void replay(Connection c) {
+      int replayed = c.session().map(s -> s.pull(c.id().orElseThrow())).orElse(0);
+      if (replayed > 0) {
+        lifecycle.fire(new ConnectionLifecycle.Replayed(c.logId(), replayed));
+      }
+    }
+  }
+
+  /** The session was resumed by {@code by}: its previous connection closes with 4509. */
+  private void supersede(String previousId, Connection by) {
+    registry
+        .byId(previousId)
+        .ifPresent(
+            old -> {
+              closes.race(RacePattern.SESSION_SUPERSEDED, old, "session resumed by " + by.logId());
+              closes.close(old, CloseCode.SUPERSEDED, CloseCode.SUPERSEDED.reason(), false);
+            });
   }
 }

@@ -47,6 +47,18 @@ public final class Delivery {
     }
   }
 
+  /**
+   * Offers one replayed event: queued if the outbound queue has room for it now; otherwise false,
+   * and {@code whenRoom} runs once it has.
+   */
+  public boolean replay(Connection c, String text, Runnable whenRoom) {
+    if (c.tokenExpired(clock.millis(), skewMillis)) {
+      executor.execute(() -> closes.close(c, CloseCode.UNAUTHORIZED, tokenExpired(), false));
+      return false;
+    }
+    return c.outbound().offerIfRoom(text, whenRoom);
+  }
+
   static String tokenExpired() {
     return CloseCode.UNAUTHORIZED.reason("token expired");
   }

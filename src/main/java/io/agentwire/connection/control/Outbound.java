@@ -41,6 +41,9 @@ public final class Outbound {
   private boolean pumping;
   private Runnable whenFlushed;
 
+  /** Told once when the queue has room again after {@link #offerIfRoom} found none. */
+  private Runnable whenRoom;
+
   public Outbound(Remote remote, long maxBytes, BiConsumer<String, Throwable> onSendFailure) {
     this.remote = remote;
     this.maxBytes = maxBytes;
@@ -64,6 +67,30 @@ public final class Outbound {
     }
     pump();
     return Accepted.QUEUED;
+  }
+
+  /**
+   * Queues {@code text} if it fits in half the byte bound (or the queue is empty, so that even an
+   * event longer than that goes out), and answers whether it did. If not, and the queue is still
+   * open, {@code whenRoom} is run once the queue has drained to half its bound again: a replay goes
+   * out as fast as the client reads, never faster, and leaves the other half to live messages.
+   */
+  public boolean offerIfRoom(String text, Runnable whenRoom) {
+    synchronized (this) {
+      if (closed || whenFlushed != null || !opened) {
+        return false;
+      }
+      long bytes = Assembler.utf8Length(text);
+      boolean empty = queue.isEmpty() && !inFlight;
+      if (!empty && queuedBytes + bytes > maxBytes / 2) {
+        this.whenRoom = whenRoom;
+        return false;
+      }
+      queue.addLast(new Frame(text, bytes));
+      queuedBytes += bytes;
+    }
+    pump();
+    return true;
   }
 
   /** Sends {@code first} ahead of everything queued so far, then lets the queue flow. */
@@ -122,6 +149,7 @@ public final class Outbound {
   /** Drops everything queued and accepts nothing more. */
   public synchronized void abort() {
     closed = true;
+    whenRoom = null;
     queue.clear();
     queuedBytes = 0;
   }
@@ -160,6 +188,7 @@ public final class Outbound {
   }
 
   private void sent(Frame frame, Throwable failure) {
+    Runnable room = null;
     synchronized (this) {
       inFlight = false;
       queuedBytes -= frame.bytes();
@@ -167,12 +196,19 @@ public final class Outbound {
         closed = true;
         queue.clear();
         queuedBytes = 0;
+        whenRoom = null;
+      } else if (whenRoom != null && queuedBytes <= maxBytes / 2) {
+        room = whenRoom;
+        whenRoom = null;
       }
     }
     if (failure != null) {
       onSendFailure.accept(frame.text(), failure);
     }
     pump();
+    if (room != null) {
+      room.run();
+    }
   }
 
   private void flushedCheck() {

@@ -10,10 +10,11 @@ import io.agentwire.connection.entity.Verdict;
 import io.agentwire.protocol.control.ServerMessageEncoder;
 import io.agentwire.protocol.entity.ServerMessage;
 import io.agentwire.readiness.entity.Strictness;
+import io.agentwire.session.entity.ResumeOutcome;
+import io.agentwire.session.entity.SessionGrant;
 import io.agentwire.session.entity.StreamSession;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -34,6 +35,23 @@ public final class ReadyGate {
   private final Consumer<Connection> completeLocally;
   private final BiConsumer<Connection, String> dispatch;
   private final Consumer<ConnectionLifecycle> announce;
+  private final Feeds feeds;
+
+  /** How a ready connection takes its session over: given by {@code Connections}. */
+  public interface Feeds {
+
+    /** What the session hands this connection's events to. */
+    StreamSession.Subscriber subscriber(Connection c);
+
+    /**
+     * The connection holds its session now ({@code ready} is queued): the previous holder is
+     * superseded (4509) and the resume counted.
+     */
+    void attached(Connection c, SessionGrant grant, StreamSession.Attached attached);
+
+    /** Starts the replay of what the connection resumed after (a no-op when there is none). */
+    void replay(Connection c);
+  }
 
   /**
    * @param completeLocally completes the unfinished steps locally for a degraded {@code ready}
@@ -48,7 +66,9 @@ public final class ReadyGate {
       ClosePolicy closes,
       Consumer<Connection> completeLocally,
       BiConsumer<Connection, String> dispatch,
-      Consumer<ConnectionLifecycle> announce) {
+      Consumer<ConnectionLifecycle> announce,
+      Feeds feeds) {
+    this.feeds = feeds;
     this.strictness = strictness;
     this.deadline = deadline;
     this.limits = limits;
@@ -141,7 +161,11 @@ public final class ReadyGate {
       completeLocally.accept(c);
     }
     StreamSession session = c.session().orElseThrow();
+    SessionGrant grant = c.grant().orElseThrow();
     List<String> degraded = ready.degraded().stream().map(SetupStep::wireName).toList();
+    // Attached first, ready queued next, replay last: the session's seqs up to attached.lastSeq()
+    // are what ready reports, and everything after the client's lastSeq follows it, in order.
+    StreamSession.Attached attached = session.attach(feeds.subscriber(c), grant.replayAfter());
     c.outbound()
         .open(
             encoder.encode(
@@ -149,15 +173,22 @@ public final class ReadyGate {
                     c.id().orElseThrow(),
                     session.id(),
                     session.resumeToken(),
-                    false,
-                    session.lastSeq(),
+                    grant.resumed(),
+                    attached.lastSeq(),
                     heartbeatMs,
                     limits,
                     degraded,
-                    Optional.empty())));
+                    attached.runs(),
+                    grant.refused().map(ResumeOutcome::wireName),
+                    attached.gap())));
     closes.transition(c, new ConnectionEvent.ReadySent());
+    if (!attached.runs().isEmpty()) {
+      closes.transition(c, new ConnectionEvent.RunStarted()); // the session's runs go on here
+    }
     announce.accept(
         new ConnectionLifecycle.Ready(c.logId(), session.id(), c.sinceOpen(), degraded));
+    feeds.attached(c, grant, attached);
+    feeds.replay(c);
     for (String held : c.hold().release()) {
       dispatch.accept(c, held);
     }

@@ -36,6 +36,7 @@ public final class Sweeper implements Runnable {
   private final ClosePolicy closes;
   private final Consumer<Connection> deadlinePassed;
   private final Consumer<Connection> servicesDue;
+  private final Consumer<Connection> drainDue;
   private final Executor executor;
   private final Clock clock;
   private final Duration deadline;
@@ -46,12 +47,14 @@ public final class Sweeper implements Runnable {
    * @param deadlinePassed asked for the verdict of a connection not ready by the deadline
    * @param servicesDue runs the set-up steps that fault injection held back
    * @param executor where due set-up steps run, off the sweeping thread
+   * @param drainDue closes a draining connection whose drain time has come
    */
   public Sweeper(
       ConnectionRegistry registry,
       ClosePolicy closes,
       Consumer<Connection> deadlinePassed,
       Consumer<Connection> servicesDue,
+      Consumer<Connection> drainDue,
       Executor executor,
       Clock clock,
       Duration deadline,
@@ -61,6 +64,7 @@ public final class Sweeper implements Runnable {
     this.closes = closes;
     this.deadlinePassed = deadlinePassed;
     this.servicesDue = servicesDue;
+    this.drainDue = drainDue;
     this.executor = executor;
     this.clock = clock;
     this.deadline = deadline;
@@ -101,6 +105,10 @@ public final class Sweeper implements Runnable {
       if (c.state().isEnding()) {
         return;
       }
+    }
+    drainDue.accept(c);
+    if (c.state().isEnding()) {
+      return;
     }
     if (c.tokenExpired(clock.instant(), skew)) {
       closes.close(c, CloseCode.UNAUTHORIZED, Delivery.tokenExpired(), false);

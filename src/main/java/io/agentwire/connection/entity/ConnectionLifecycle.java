@@ -36,6 +36,16 @@ public sealed interface ConnectionLifecycle extends Serializable {
   record Race(RacePattern pattern, String connectionId, String detail, Level level)
       implements ConnectionLifecycle {}
 
+  /**
+   * A connection asked to resume a session: {@code outcome} is {@code resumed}, {@code gap}, {@code
+   * unknown}, {@code expired} or {@code forbidden}.
+   */
+  record Resumed(String connectionId, String sessionId, String outcome)
+      implements ConnectionLifecycle {}
+
+  /** {@code count} stored events were replayed to a resumed connection. */
+  record Replayed(String connectionId, int count) implements ConnectionLifecycle {}
+
   /** The connection closed with {@code code}; {@code summary} is what diagnostics keep of it. */
   record Closed(String connectionId, int code, ConnectionSummary summary)
       implements ConnectionLifecycle {}

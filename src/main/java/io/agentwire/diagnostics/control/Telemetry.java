@@ -3,6 +3,7 @@ package io.agentwire.diagnostics.control;
 import io.agentwire.agent.entity.RunEnded;
 import io.agentwire.connection.entity.ConnectionLifecycle;
 import io.agentwire.connection.entity.RacePattern;
+import io.agentwire.session.entity.ResumeOutcome;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -54,6 +55,7 @@ public class Telemetry {
 
   private Timer openToReady;
   private Counter heldMessages;
+  private Counter eventsReplayed;
   private LogBudget<Line> raceLog;
   private ScheduledFuture<?> summaries;
 
@@ -68,6 +70,10 @@ public class Telemetry {
     }
     openToReady = registry.timer("agentwire_open_to_ready");
     heldMessages = registry.counter("agentwire_held_messages");
+    eventsReplayed = registry.counter("agentwire_events_replayed");
+    for (ResumeOutcome outcome : ResumeOutcome.values()) {
+      registry.counter("agentwire_resumes", new Tag("outcome", outcome.wireName()));
+    }
   }
 
   @PreDestroy
@@ -111,6 +117,14 @@ public class Telemetry {
 
   void closed(@Observes ConnectionLifecycle.Closed closed) {
     registry.counter("agentwire_closes", new Tag("code", Integer.toString(closed.code()))).inc();
+  }
+
+  void resumed(@Observes ConnectionLifecycle.Resumed resumed) {
+    registry.counter("agentwire_resumes", new Tag("outcome", resumed.outcome())).inc();
+  }
+
+  void replayed(@Observes ConnectionLifecycle.Replayed replayed) {
+    eventsReplayed.inc(replayed.count());
   }
 
   void ready(@Observes ConnectionLifecycle.Ready ready) {

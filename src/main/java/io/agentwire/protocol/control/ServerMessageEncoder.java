@@ -60,6 +60,8 @@ public final class ServerMessageEncoder {
         case Pong pong -> json.write("type", "pong").write("id", pong.id().orElse(JsonValue.NULL));
         case ServerMessage.Error error -> error(json, error);
         case Event event -> event(json, event);
+        case ServerMessage.Draining draining ->
+            json.write("type", "draining").write("reconnectAfterMs", draining.reconnectAfterMs());
       }
       json.writeEnd();
     }
@@ -83,8 +85,24 @@ public final class ServerMessageEncoder {
         .writeEnd()
         .writeStartArray("degraded");
     ready.degraded().forEach(json::write);
+    json.writeEnd().writeStartArray("runs");
+    for (ServerMessage.RunInFlight run : ready.runs()) {
+      json.writeStartObject()
+          .write("runId", run.runId())
+          .write("agent", run.agent())
+          .write("startedSeq", run.startedSeq())
+          .writeEnd();
+    }
     json.writeEnd();
     ready.resumeFailure().ifPresent(failure -> json.write("resumeFailure", failure));
+    ready
+        .gap()
+        .ifPresent(
+            gap ->
+                json.writeStartObject("gap")
+                    .write("from", gap.from())
+                    .write("to", gap.to())
+                    .writeEnd());
   }
 
   private static void error(JsonGenerator json, ServerMessage.Error error) {

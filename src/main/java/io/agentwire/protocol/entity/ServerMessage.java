@@ -17,10 +17,28 @@ public sealed interface ServerMessage {
   record Limits(
       int maxMessageBytes, int holdMaxMessages, int runsPerConnection, int messagesPerSecond) {}
 
+  /** A run in flight as {@code ready.runs} lists it: its id, agent and the seq it started at. */
+  record RunInFlight(String runId, String agent, long startedSeq) {
+    public RunInFlight {
+      Objects.requireNonNull(runId, "runId");
+      Objects.requireNonNull(agent, "agent");
+    }
+  }
+
+  /** The seqs a resumed session no longer holds, {@code from} to {@code to}, both inclusive. */
+  record Gap(long from, long to) {
+    public Gap {
+      if (from < 1 || to < from) {
+        throw new IllegalArgumentException("a gap names seqs 1 <= from <= to: " + from + ".." + to);
+      }
+    }
+  }
+
   /**
-   * The connection is ready; {@code degraded} names the set-up steps that did not finish, and
-   * {@code resumeFailure} ({@code expired}, {@code unknown}, {@code forbidden}) why a resume that
-   * was asked for was refused.
+   * The connection is ready; {@code degraded} names the set-up steps that did not finish, {@code
+   * runs} the session's runs in flight, {@code resumeFailure} ({@code expired}, {@code unknown},
+   * {@code forbidden}) why a resume that was asked for was refused, and {@code gap} the seqs a
+   * resumed session lost.
    */
   record Ready(
       String connectionId,
@@ -31,7 +49,9 @@ public sealed interface ServerMessage {
       long heartbeatMs,
       Limits limits,
       List<String> degraded,
-      Optional<String> resumeFailure)
+      List<RunInFlight> runs,
+      Optional<String> resumeFailure,
+      Optional<Gap> gap)
       implements ServerMessage {
     public Ready {
       Objects.requireNonNull(connectionId, "connectionId");
@@ -39,7 +59,18 @@ public sealed interface ServerMessage {
       Objects.requireNonNull(resumeToken, "resumeToken");
       Objects.requireNonNull(limits, "limits");
       degraded = List.copyOf(degraded);
+      runs = List.copyOf(runs);
       Objects.requireNonNull(resumeFailure, "resumeFailure");
+      Objects.requireNonNull(gap, "gap");
+    }
+  }
+
+  /** The instance drains: resume on another connection after {@code reconnectAfterMs}. */
+  record Draining(long reconnectAfterMs) implements ServerMessage {
+    public Draining {
+      if (reconnectAfterMs < 0) {
+        throw new IllegalArgumentException("reconnectAfterMs is not negative: " + reconnectAfterMs);
+      }
     }
   }
 

@@ -1,22 +1,28 @@
 package io.agentwire.session.control;
 
+import io.agentwire.session.entity.SessionGrant;
+import io.agentwire.session.entity.SessionRequest;
 import io.agentwire.session.entity.StreamSession;
+import java.util.Collection;
 import java.util.Optional;
 
 /**
  * Where sessions are found: local to this instance now ({@link Sessions}), in the data grid once
- * sessions are shared by a cluster. Resumption (PROTOCOL section 6) looks sessions up here.
+ * sessions are shared by a cluster. Every resume decision (PROTOCOL section 6) is made here.
  */
 public interface SessionDirectory {
 
-  /** A new session for a subject, with an unguessable resume token. */
-  StreamSession open(String subject);
+  /** The session a connection gets: the one it resumes, or a new one (with the reason). */
+  SessionGrant request(SessionRequest request);
 
   Optional<StreamSession> find(String id);
 
-  /** Ends a session: it is forgotten and what belongs to it (its runs) is released. */
-  void release(StreamSession session);
+  /** Every session held, attached or not. */
+  Collection<StreamSession> all();
 
   /** Sessions held. */
   int count();
+
+  /** Sessions a connection holds now; the rest are detached, within their retention. */
+  long attached();
 }

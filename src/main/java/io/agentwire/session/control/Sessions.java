@@ -1,26 +1,37 @@
 package io.agentwire.session.control;
 
-import io.agentwire.session.entity.LocalEventLog;
 import io.agentwire.session.entity.SessionEnded;
+import io.agentwire.session.entity.SessionGrant;
+import io.agentwire.session.entity.SessionRequest;
 import io.agentwire.session.entity.StreamSession;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
-import java.util.Base64;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The local directory of sessions: this instance's sessions, by id, each with a local event log
- * bounded by {@code agentwire.session.max-events} and {@code agentwire.session.max-bytes}.
+ * The local directory of sessions: this instance's sessions in memory ({@link SessionTable}), each
+ * with a log bounded by {@code agentwire.session.max-events} and {@code
+ * agentwire.session.max-bytes}, kept for {@code agentwire.session.retention} after its last
+ * connection closed. Expired sessions are announced ({@link SessionEnded}) so that their runs are
+ * cancelled.
  */
 @ApplicationScoped
 public class Sessions implements SessionDirectory {
 
-  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Logger LOG = System.getLogger("agentwire.session");
 
   @Inject
   @ConfigProperty(name = "agentwire.session.max-events", defaultValue = "1000")
@@ -30,39 +41,74 @@ public class Sessions implements SessionDirectory {
   @ConfigProperty(name = "agentwire.session.max-bytes", defaultValue = "4194304")
   long maxBytes;
 
+  @Inject
+  @ConfigProperty(name = "agentwire.session.retention", defaultValue = "PT2M")
+  Duration retention;
+
   @Inject Event<SessionEnded> ended;
 
-  private final Map<String, StreamSession> byId = new ConcurrentHashMap<>();
+  @Resource ManagedScheduledExecutorService scheduler;
 
-  /** A new session for a subject, with an unguessable resume token. */
-  @Override
-  public StreamSession open(String subject) {
-    byte[] secret = new byte[24];
-    RANDOM.nextBytes(secret);
-    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    StreamSession session =
-        new StreamSession(
-            UUID.randomUUID().toString(), subject, token, new LocalEventLog(maxEvents, maxBytes));
-    byId.put(session.id(), session);
-    return session;
+  private SessionTable table;
+  private ScheduledFuture<?> sweeping;
+
+  @PostConstruct
+  void init() {
+    table =
+        new SessionTable(
+            maxEvents,
+            maxBytes,
+            retention,
+            System::nanoTime,
+            new SecureRandom(),
+            s -> ended.fire(new SessionEnded(s.id())));
+    // Expiry is as precise as a tenth of the retention, at most a second late.
+    long tick = Math.max(100, Math.min(1000, retention.toMillis() / 10));
+    sweeping = scheduler.scheduleWithFixedDelay(this::sweep, tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  @PreDestroy
+  void stop() {
+    if (sweeping != null) {
+      sweeping.cancel(false);
+    }
+  }
+
+  /** Never throws: a periodic task that throws is never run again, and nothing would expire. */
+  private void sweep() {
+    try {
+      table.sweep();
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.ERROR, "session sweep failed", e);
+    }
   }
 
   @Override
-  public java.util.Optional<StreamSession> find(String id) {
-    return java.util.Optional.ofNullable(byId.get(id));
+  public SessionGrant request(SessionRequest request) {
+    return table.request(request);
   }
 
-  /** Sessions held by this instance. */
+  @Override
+  public Optional<StreamSession> find(String id) {
+    return table.find(id);
+  }
+
+  @Override
+  public Collection<StreamSession> all() {
+    return table.all();
+  }
+
   @Override
   public int count() {
-    return byId.size();
+    return table.size();
   }
 
-  /** Forgets a session whose connection closed; retention and resumption come later. */
   @Override
-  public void release(StreamSession session) {
-    if (byId.remove(session.id()) != null) {
-      ended.fire(new SessionEnded(session.id()));
-    }
+  public long attached() {
+    return table.attached();
+  }
+
+  public Duration retention() {
+    return retention;
   }
 }

@@ -35,6 +35,12 @@ public interface EventLog {
   Replay after(long seq);
 
   /**
+   * As {@link #after(long)}, but with at most {@code maxEvents} of the events (the oldest ones): a
+   * replay goes out in chunks, as the connection's outbound queue has room.
+   */
+  Replay after(long seq, int maxEvents);
+
+  /**
    * The client has every event up to {@code seq}: forget them. An ack beyond {@link #lastSeq()}
    * acknowledges up to {@link #lastSeq()} only, so events appended later are kept; an ack below an
    * earlier one changes nothing.

@@ -56,13 +56,25 @@ public final class LocalEventLog implements EventLog {
 
   @Override
   public synchronized Replay after(long seq) {
+    return after(seq, Integer.MAX_VALUE);
+  }
+
+  @Override
+  public synchronized Replay after(long seq, int maxEvents) {
     requireSeq(seq);
+    if (maxEvents < 1) {
+      throw new IllegalArgumentException("maxEvents must be at least 1, was " + maxEvents);
+    }
     if (seq >= lastSeq) {
       return new Replay.Complete(List.of());
     }
     long oldestHeld = held.isEmpty() ? lastSeq + 1 : held.peekFirst().event().seq();
-    List<StoredEvent> events = new ArrayList<>((int) Math.min(held.size(), lastSeq - seq));
+    List<StoredEvent> events =
+        new ArrayList<>((int) Math.min(Math.min(held.size(), lastSeq - seq), maxEvents));
     for (Held event : held) {
+      if (events.size() == maxEvents) {
+        break;
+      }
       if (event.event().seq() > seq) {
         events.add(event.event());
       }

@@ -502,15 +502,28 @@ class RunnerTest {
   }
 
   @Test
-  void releasingTheSessionCancelsItsRunsAndForgetsTheirIds() {
-    agents.put("analyze", BuiltInAgents.analyze(Duration.ofMinutes(5)));
+  void anExpiredSessionCancelsItsRunsClosingTheToolPairAndForgetsTheirIds() {
+    agent(
+        "stuck-in-tool",
+        (input, context) ->
+            context.tool(
+                "slow",
+                input,
+                () -> {
+                  Thread.sleep(Duration.ofMinutes(5)); // the run's own work, ended by interrupt
+                  return null;
+                }));
     Runner runner = runner(4, Duration.ofMinutes(5));
-    start(runner, "analyze", "r1");
-    within(WAIT).until(() -> types(eventsOf("r1")).contains("agent_thinking"));
+    start(runner, "stuck-in-tool", "r1");
+    within(WAIT).until(() -> types(eventsOf("r1")).contains("tool_executing"));
 
-    runner.release("s-1");
+    runner.expire("s-1");
 
-    assertThat(awaitEnd("r1", PROMPTLY).getString("type")).isEqualTo("agent_cancelled");
+    JsonObject end = awaitEnd("r1", PROMPTLY);
+    assertThat(end.getString("type")).isEqualTo("agent_cancelled");
+    assertThat(end.getJsonObject("data").getString("reason")).isEqualTo("session expired");
+    assertContractOrder(eventsOf("r1"));
+    assertThat(eventsOf("r1").get(2).getJsonObject("data").getBoolean("interrupted")).isTrue();
     assertThat(runner.inFlight("s-1")).isZero();
     start(runner, "echo", "r1");
     assertThat(peer.refusals).isEmpty();

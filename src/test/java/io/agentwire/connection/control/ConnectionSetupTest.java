@@ -7,8 +7,8 @@ import io.agentwire.connection.entity.ConnectionState;
 import io.agentwire.connection.entity.SetupStep;
 import io.agentwire.readiness.entity.Strictness;
 import io.agentwire.security.entity.TokenVerdict;
+import io.agentwire.session.entity.SessionGrant;
 import io.agentwire.session.entity.StreamSession;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,8 +26,6 @@ class ConnectionSetupTest {
   private final ConnectionRegistry registry = new ConnectionRegistry(1);
   private final ClosePolicy closes =
       new ClosePolicy(Runnable::run, Strictness.STRICT, Duration.ofSeconds(25), e -> {});
-  private final Delivery delivery =
-      new Delivery(closes, Runnable::run, Clock.systemUTC(), Duration.ofSeconds(60));
   private final List<Connection> advanced = new ArrayList<>();
   private Optional<String> refusal = Optional.empty();
 
@@ -42,8 +40,10 @@ class ConnectionSetupTest {
             verifier,
             registry,
             closes,
-            delivery,
-            subject -> new StreamSession("s-" + nanos.incrementAndGet(), subject, "rt", 100),
+            request ->
+                SessionGrant.fresh(
+                    new StreamSession(
+                        "s-" + nanos.incrementAndGet(), request.subject(), "rt", 100)),
             () -> refusal,
             initDelay);
     setup.advanceWith(advanced::add);
@@ -76,7 +76,9 @@ class ConnectionSetupTest {
     assertThat(c.state()).isEqualTo(ConnectionState.SERVICES_READY);
     assertThat(c.observe().finished()).containsExactlyInAnyOrder(SetupStep.values());
     assertThat(registry.byId(c.id().orElseThrow())).contains(c);
-    assertThat(registry.bySession(c.session().orElseThrow().id())).contains(c);
+    assertThat(registry.bySession(c.session().orElseThrow().id()))
+        .as("the connection holds its session from ready on, when the gate attaches it")
+        .isEmpty();
     assertThat(advanced).containsExactly(c);
     assertThat(t.closes).isEmpty();
   }

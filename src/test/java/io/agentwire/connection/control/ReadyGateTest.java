@@ -9,6 +9,7 @@ import io.agentwire.connection.entity.SetupStep;
 import io.agentwire.protocol.control.ServerMessageEncoder;
 import io.agentwire.protocol.entity.ServerMessage;
 import io.agentwire.readiness.entity.Strictness;
+import io.agentwire.session.entity.SessionGrant;
 import io.agentwire.session.entity.StreamSession;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -49,7 +50,40 @@ class ReadyGateTest {
           handled.add(text);
           c.outbound().offer("{\"type\":\"pong\",\"of\":" + text + "}");
         },
-        announced::add);
+        announced::add,
+        new ReadyGate.Feeds() {
+          @Override
+          public StreamSession.Subscriber subscriber(Connection c) {
+            String holder = c.id().orElseThrow();
+            return new StreamSession.Subscriber() {
+              @Override
+              public String holder() {
+                return holder;
+              }
+
+              @Override
+              public void send(String text) {
+                c.outbound().offer(text);
+              }
+
+              @Override
+              public boolean offer(String text) {
+                return c.outbound().offerIfRoom(text, () -> replay(c));
+              }
+
+              @Override
+              public void fellBehind() {}
+            };
+          }
+
+          @Override
+          public void attached(Connection c, SessionGrant grant, StreamSession.Attached attached) {}
+
+          @Override
+          public void replay(Connection c) {
+            c.session().ifPresent(s -> s.pull(c.id().orElseThrow()));
+          }
+        });
   }
 
   private ClosePolicy closes(Strictness strictness) {

@@ -36,6 +36,7 @@ class SweeperTest {
         closes,
         c -> onDeadline.accept(c),
         servicesRan::add,
+        c -> {},
         Runnable::run,
         Clock.fixed(NOW, ZoneOffset.UTC),
         DEADLINE,

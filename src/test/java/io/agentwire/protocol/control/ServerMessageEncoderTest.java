@@ -62,9 +62,15 @@ class ServerMessageEncoderTest {
             25000,
             LIMITS,
             List.of("jwks", "store"),
-            Optional.of("expired"));
+            List.of(new ServerMessage.RunInFlight("r-1", "analyze", 7)),
+            Optional.of("expired"),
+            Optional.of(new ServerMessage.Gap(3, 9)));
 
-    JsonObject expected = readyAsToday(ready).add("resumeFailure", "expired").build();
+    JsonObject expected =
+        readyAsToday(ready)
+            .add("resumeFailure", "expired")
+            .add("gap", JSON.createObjectBuilder().add("from", 3).add("to", 9))
+            .build();
 
     assertEncodes(
         ready,
@@ -78,16 +84,31 @@ class ServerMessageEncoderTest {
         "heartbeatMs",
         "limits",
         "degraded",
-        "resumeFailure");
+        "runs",
+        "resumeFailure",
+        "gap");
     assertThat(parse(encoder.encode(ready)).getJsonObject("limits").keySet())
         .containsExactly(
             "maxMessageBytes", "holdMaxMessages", "runsPerConnection", "messagesPerSecond");
+    assertThat(parse(encoder.encode(ready)).getJsonArray("runs").getJsonObject(0).keySet())
+        .containsExactly("runId", "agent", "startedSeq");
   }
 
   @Test
   void leavesResumeFailureOutOfReadyWhenNoResumeWasRefused() {
     Ready ready =
-        new Ready("c-1", "s-1", "tok", false, 0, 25000, LIMITS, List.of(), Optional.empty());
+        new Ready(
+            "c-1",
+            "s-1",
+            "tok",
+            false,
+            0,
+            25000,
+            LIMITS,
+            List.of(),
+            List.of(),
+            Optional.empty(),
+            Optional.empty());
 
     assertEncodes(
         ready,
@@ -100,7 +121,17 @@ class ServerMessageEncoderTest {
         "lastSeq",
         "heartbeatMs",
         "limits",
-        "degraded");
+        "degraded",
+        "runs");
+  }
+
+  @Test
+  void encodesDrainingWithItsWait() {
+    assertEncodes(
+        new ServerMessage.Draining(1234),
+        JSON.createObjectBuilder().add("type", "draining").add("reconnectAfterMs", 1234).build(),
+        "type",
+        "reconnectAfterMs");
   }
 
   @Test
@@ -191,7 +222,18 @@ class ServerMessageEncoderTest {
         List.of(
             new Pong(Optional.of(JSON.createValue("p"))),
             new Event(1, EventType.AGENT_STARTED, "r", TS, JSON.createObjectBuilder().build()),
-            new Ready("c", "s", "t", false, 0, 1, LIMITS, List.of("x"), Optional.empty()));
+            new Ready(
+                "c",
+                "s",
+                "t",
+                false,
+                0,
+                1,
+                LIMITS,
+                List.of("x"),
+                List.of(),
+                Optional.empty(),
+                Optional.empty()));
     List<String> once = messages.stream().map(encoder::encode).toList();
     Callable<Boolean> repeat =
         () ->
@@ -259,6 +301,16 @@ class ServerMessageEncoderTest {
   private static JsonObjectBuilder readyAsToday(Ready ready) {
     JsonArrayBuilder steps = JSON.createArrayBuilder();
     ready.degraded().forEach(steps::add);
+    JsonArrayBuilder runs = JSON.createArrayBuilder();
+    ready
+        .runs()
+        .forEach(
+            r ->
+                runs.add(
+                    JSON.createObjectBuilder()
+                        .add("runId", r.runId())
+                        .add("agent", r.agent())
+                        .add("startedSeq", r.startedSeq())));
     return JSON.createObjectBuilder()
         .add("type", "ready")
         .add("connectionId", ready.connectionId())
@@ -274,7 +326,8 @@ class ServerMessageEncoderTest {
                 .add("holdMaxMessages", LIMITS.holdMaxMessages())
                 .add("runsPerConnection", LIMITS.runsPerConnection())
                 .add("messagesPerSecond", LIMITS.messagesPerSecond()))
-        .add("degraded", steps);
+        .add("degraded", steps)
+        .add("runs", runs);
   }
 
   /** Same text as the builder's, equal once parsed, and the fields in this order. */
