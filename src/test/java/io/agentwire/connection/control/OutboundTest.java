@@ -242,4 +242,49 @@ class OutboundTest {
       }
     }
   }
+
+  @Test
+  void aReplayTakesHalfTheBoundThenWaitsForRoomAndIsToldOnceThereIsSome() {
+    Outbound out = outbound(100);
+    out.open("r");
+    AtomicInteger told = new AtomicInteger();
+    String ten = "x".repeat(10);
+
+    List<Boolean> taken = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      taken.add(out.offerIfRoom(ten, told::incrementAndGet));
+    }
+
+    // "r" (1 byte) is in flight; four more of 10 bytes fit under half of 100, the fifth does not.
+    assertThat(taken).containsExactly(true, true, true, true, false, false);
+    assertThat(told).hasValue(0);
+    remote.complete(); // "r"
+    assertThat(told).as("40 bytes left queued: under half the bound").hasValue(1);
+    assertThat(out.offerIfRoom(ten, told::incrementAndGet)).isTrue();
+  }
+
+  @Test
+  void aReplayedEventLongerThanHalfTheBoundGoesOutWhenTheQueueIsEmpty() {
+    Outbound out = outbound(100);
+    out.open("r");
+    remote.complete();
+
+    assertThat(out.offerIfRoom("y".repeat(80), () -> {})).isTrue();
+    assertThat(remote.wire).containsExactly("r", "y".repeat(80));
+  }
+
+  @Test
+  void aReplayIsRefusedBeforeOpenAndAfterCloseAndNeverToldThen() {
+    Outbound out = outbound(100);
+    AtomicInteger told = new AtomicInteger();
+
+    assertThat(out.offerIfRoom("a", told::incrementAndGet)).isFalse();
+    out.open("r");
+    out.offerIfRoom("x".repeat(49), told::incrementAndGet);
+    assertThat(out.offerIfRoom("x".repeat(10), told::incrementAndGet)).isFalse();
+    out.abort();
+    remote.completeAll();
+
+    assertThat(told).hasValue(0);
+  }
 }

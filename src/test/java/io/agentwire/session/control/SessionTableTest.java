@@ -1,0 +1,214 @@
+package io.agentwire.session.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentwire.protocol.entity.EventType;
+import io.agentwire.session.entity.ResumeOutcome;
+import io.agentwire.session.entity.SessionGrant;
+import io.agentwire.session.entity.SessionRequest;
+import io.agentwire.session.entity.StreamSession;
+import jakarta.json.spi.JsonProvider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Every resume decision of PROTOCOL section 6, and retention, on a fake clock. */
+class SessionTableTest {
+
+  private static final JsonProvider JSON = JsonProvider.provider();
+  private static final Duration RETENTION = Duration.ofSeconds(120);
+
+  private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+  private final List<StreamSession> expired = new ArrayList<>();
+  private final SessionTable table =
+      new SessionTable(1000, 1 << 20, RETENTION, nanos::get, new Random(7), expired::add);
+
+  private void advance(Duration d) {
+    nanos.addAndGet(d.toNanos());
+  }
+
+  private static SessionRequest resume(String subject, String token, long lastSeq) {
+    return new SessionRequest(subject, Optional.of(token), lastSeq);
+  }
+
+  /** A session that a connection held and left: detached now. */
+  private StreamSession leftBy(String subject) {
+    StreamSession s = table.open(subject);
+    s.sink(text -> {});
+    s.detach("sink", nanos.get());
+    return s;
+  }
+
+  @Test
+  void aRequestWithoutTokenGetsANewSessionAndNoOutcome() {
+    SessionGrant grant = table.request(SessionRequest.fresh("alice"));
+
+    assertThat(grant.resumed()).isFalse();
+    assertThat(grant.refused()).isEmpty();
+    assertThat(grant.session().subject()).isEqualTo("alice");
+    assertThat(table.find(grant.session().id())).contains(grant.session());
+  }
+
+  @Test
+  void resumesTheSubjectsOwnSessionWithinItsRetention() {
+    StreamSession s = leftBy("alice");
+    advance(RETENTION.minusSeconds(1));
+
+    SessionGrant grant = table.request(resume("alice", s.resumeToken(), 5));
+
+    assertThat(grant.session()).isSameAs(s);
+    assertThat(grant.replayAfter()).hasValue(5);
+    assertThat(grant.refused()).isEmpty();
+  }
+
+  @Test
+  void aGrantedResumeStartsTheRetentionAgainSoTheSessionCannotExpireBeforeReady() {
+    StreamSession s = leftBy("alice");
+    advance(RETENTION.minusSeconds(1));
+    table.request(resume("alice", s.resumeToken(), 0));
+
+    advance(Duration.ofSeconds(2)); // past the first retention, within the renewed one
+    assertThat(table.sweep()).isZero();
+
+    assertThat(table.find(s.id())).contains(s);
+  }
+
+  @Test
+  void anUnknownTokenGetsANewSessionWithUnknown() {
+    leftBy("alice");
+
+    SessionGrant grant = table.request(resume("alice", "never-issued", 3));
+
+    assertThat(grant.refused()).contains(ResumeOutcome.UNKNOWN);
+    assertThat(grant.resumed()).isFalse();
+    assertThat(grant.session().lastSeq()).isZero();
+  }
+
+  @Test
+  void anotherSubjectsTokenIsForbiddenAndTheSessionStaysItsOwners() {
+    StreamSession s = leftBy("alice");
+
+    SessionGrant grant = table.request(resume("mallory", s.resumeToken(), 0));
+
+    assertThat(grant.refused()).contains(ResumeOutcome.FORBIDDEN);
+    assertThat(grant.session()).isNotSameAs(s);
+    assertThat(grant.session().subject()).isEqualTo("mallory");
+    assertThat(table.request(resume("alice", s.resumeToken(), 0)).session()).isSameAs(s);
+  }
+
+  @Test
+  void aSessionPastItsRetentionExpiresCancelsThroughTheCallbackAndAnswersExpired() {
+    StreamSession s = leftBy("alice");
+    advance(RETENTION);
+
+    assertThat(table.sweep()).isEqualTo(1);
+
+    assertThat(expired).containsExactly(s);
+    assertThat(table.find(s.id())).isEmpty();
+    SessionGrant grant = table.request(resume("alice", s.resumeToken(), 0));
+    assertThat(grant.refused()).contains(ResumeOutcome.EXPIRED);
+    assertThat(grant.session()).isNotSameAs(s);
+  }
+
+  @Test
+  void aResumeAfterTheRetentionButBeforeTheSweepIsExpiredToo() {
+    StreamSession s = leftBy("alice");
+    advance(RETENTION.plusSeconds(1));
+
+    SessionGrant grant = table.request(resume("alice", s.resumeToken(), 0));
+
+    assertThat(grant.refused()).contains(ResumeOutcome.EXPIRED);
+    assertThat(expired).containsExactly(s);
+  }
+
+  @Test
+  void anExpiredTokenIsRememberedForOneMoreRetentionThenUnknown() {
+    StreamSession s = leftBy("alice");
+    advance(RETENTION);
+    table.sweep();
+
+    advance(RETENTION.minusSeconds(1));
+    table.sweep();
+    assertThat(table.request(resume("alice", s.resumeToken(), 0)).refused())
+        .contains(ResumeOutcome.EXPIRED);
+
+    advance(Duration.ofSeconds(1));
+    table.sweep();
+    assertThat(table.request(resume("alice", s.resumeToken(), 0)).refused())
+        .contains(ResumeOutcome.UNKNOWN);
+  }
+
+  @Test
+  void anAttachedSessionNeverExpires() {
+    StreamSession s = table.open("alice");
+    s.sink(text -> {});
+    advance(RETENTION.multipliedBy(10));
+
+    assertThat(table.sweep()).isZero();
+    assertThat(table.find(s.id())).contains(s);
+  }
+
+  @Test
+  void aSessionNeverHeldExpiresARetentionAfterItWasOpened() {
+    StreamSession s = table.open("alice"); // its connection closed before ready
+    advance(RETENTION);
+
+    assertThat(table.sweep()).isEqualTo(1);
+    assertThat(expired).containsExactly(s);
+  }
+
+  @Test
+  void resumeTokensAreLongRandomUrlSafeAndDistinct() {
+    Set<String> tokens = new HashSet<>();
+    for (int i = 0; i < 1000; i++) {
+      tokens.add(table.open("alice").resumeToken());
+    }
+
+    assertThat(tokens).hasSize(1000);
+    assertThat(tokens)
+        .allSatisfy(t -> assertThat(t).hasSize(32).matches("[A-Za-z0-9_-]{32}")); // 192 bits
+  }
+
+  @Test
+  void theTableKeysSessionsByTheTokensDigestNotTheToken() {
+    StreamSession s = table.open("alice");
+
+    assertThat(SessionTable.digest(s.resumeToken()))
+        .isNotEqualTo(s.resumeToken())
+        .hasSize(44); // base64 of 32 bytes
+    // A token that differs in one character finds nothing.
+    String other =
+        s.resumeToken().substring(0, 31) + (s.resumeToken().charAt(31) == 'A' ? 'B' : 'A');
+    assertThat(table.request(resume("alice", other, 0)).refused()).contains(ResumeOutcome.UNKNOWN);
+  }
+
+  @Test
+  void theEventsOfADetachedSessionStayUntilItExpires() {
+    StreamSession s = leftBy("alice");
+    s.emit(EventType.AGENT_THINKING, "r-1", JSON.createObjectBuilder().add("text", "still here"));
+    advance(RETENTION.minusSeconds(1));
+    table.sweep();
+
+    assertThat(table.request(resume("alice", s.resumeToken(), 0)).session().unacknowledged())
+        .hasSize(1);
+  }
+
+  @Test
+  void rememberedExpiredTokensAreBounded() {
+    SessionTable small =
+        new SessionTable(10, 1 << 10, Duration.ofNanos(1), nanos::get, new Random(1), s -> {});
+    for (int i = 0; i < SessionTable.REMEMBERED_EXPIRED + 10; i++) {
+      small.open("s");
+    }
+    advance(Duration.ofNanos(1));
+
+    assertThat(small.sweep()).isEqualTo(SessionTable.REMEMBERED_EXPIRED + 10);
+    assertThat(small.rememberedExpired()).isEqualTo(SessionTable.REMEMBERED_EXPIRED);
+  }
+}
