@@ -52,6 +52,19 @@ public final class Http {
             .build());
   }
 
+  /** A POST with a bearer token (or none) and an empty body. */
+  public static Answer post(URL base, String path, String token, String json) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(base, path))
+            .timeout(Ws.WAIT)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return send(request.build());
+  }
+
   /** A token from {@code POST /api/dev/token} (permissive deployments only). */
   public static String devToken(URL base, String subject, String... groups) {
     StringBuilder list = new StringBuilder();

@@ -61,6 +61,8 @@ class SlowReaderIT {
         agentwire.limits.outbound-bytes=%d
         agentwire.limits.messages-per-second=10000
         agentwire.limits.runs-per-connection=64
+        agentwire.session.max-events=100000
+        agentwire.session.max-bytes=134217728
         """
                 .formatted(OUTBOUND_BYTES)));
   }
@@ -122,7 +124,7 @@ class SlowReaderIT {
       } catch (IOException e) {
         ended = e;
       }
-      long delivered = client.bytesRead() - readyBytes;
+      long deliveredBytes = client.bytesRead() - readyBytes;
 
       await("the close reaches the server's books")
           .atMost(BOUND)
@@ -136,7 +138,7 @@ class SlowReaderIT {
               + " read ended with %s%n",
           sent,
           tookToGiveUp.toMillis(),
-          delivered,
+          deliveredBytes,
           seqs.size(),
           seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1),
           lastSeq,
@@ -158,12 +160,37 @@ class SlowReaderIT {
       for (int i = 0; i < seqs.size(); i++) {
         assertThat(seqs.get(i)).isEqualTo(i + 1L);
       }
-      // The rest was produced by the session but dropped from the outbound queue. That those
-      // events are still retained in the session cannot be observed from outside yet: there is no
-      // resume (PROTOCOL section 6) and diagnostics shows only the session's lastSeq.
+      // The rest was produced by the session but dropped from the outbound queue: it stays in
+      // the session, and a resume gets all of it (PROTOCOL section 8: 4408, "resume: nothing is
+      // lost"), through an outbound queue of the same small bound, chunk by chunk.
       assertThat(lastSeq)
           .as("events the session produced beyond those delivered")
           .isGreaterThan(seqs.size());
+      long delivered = seqs.size();
+      Ws resumed =
+          Ws.connect(
+              base,
+              SetupWindow.token("slow-reader"),
+              "resume="
+                  + java.net.URLEncoder.encode(
+                      ready.getString("resumeToken"), java.nio.charset.StandardCharsets.UTF_8)
+                  + "&lastSeq="
+                  + delivered,
+              List.of());
+      JsonObject again = resumed.next("ready");
+      assertThat(again.getBoolean("resumed")).isTrue();
+      assertThat(again.containsKey("gap")).as("nothing lost: %s", again).isFalse();
+      long target = again.getJsonNumber("lastSeq").longValue();
+      assertThat(target).isGreaterThanOrEqualTo(lastSeq);
+      long expected = delivered + 1;
+      while (expected <= target) {
+        JsonObject e = resumed.next();
+        assertThat(e.getJsonNumber("seq").longValue()).isEqualTo(expected++);
+      }
+      System.out.printf(
+          "SlowReaderIT: resumed after seq %d and got %d events, up to seq %d%n",
+          delivered, target - delivered, target);
+      resumed.close();
     }
   }
 

@@ -30,6 +30,7 @@ public final class Ws implements WebSocket.Listener {
   private final CompletableFuture<Close> closed = new CompletableFuture<>();
   private final StringBuilder partial = new StringBuilder();
   private WebSocket socket;
+  private volatile java.util.function.Consumer<JsonObject> hook = m -> {};
 
   /** The WebSocket URI of a deployment, on loopback (Payara reports its external address). */
   public static URI uri(URL base, String query) {
@@ -42,7 +43,21 @@ public final class Ws implements WebSocket.Listener {
   }
 
   public static Ws connect(URL base, String token, String query, List<String> subprotocols) {
+    return connect(base, token, query, subprotocols, m -> {});
+  }
+
+  /**
+   * With {@code hook} called for every message on the client's receiving thread, before the next
+   * message (or the close) is delivered: to observe the server at the moment a message arrives.
+   */
+  public static Ws connect(
+      URL base,
+      String token,
+      String query,
+      List<String> subprotocols,
+      java.util.function.Consumer<JsonObject> hook) {
     Ws ws = new Ws();
+    ws.hook = hook;
     WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(WAIT);
     if (token != null) {
       builder.header("Authorization", "Bearer " + token);
@@ -128,8 +143,10 @@ public final class Ws implements WebSocket.Listener {
   public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
     partial.append(data);
     if (last) {
-      messages.add(Json.createReader(new StringReader(partial.toString())).readObject());
+      JsonObject m = Json.createReader(new StringReader(partial.toString())).readObject();
       partial.setLength(0);
+      hook.accept(m);
+      messages.add(m);
     }
     ws.request(1);
     return null;

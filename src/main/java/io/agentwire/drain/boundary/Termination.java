@@ -90,8 +90,11 @@ public class Termination {
       LOG.log(Level.INFO, "SIGTERM again while draining: ignored, the drain goes on");
       return;
     }
-    drainer.start("SIGTERM");
-    exitWhenDrained(SIGTERM_STATUS);
+    try {
+      drainer.start("SIGTERM");
+    } finally {
+      exitWhenDrained(SIGTERM_STATUS); // a drain that failed must not keep the process alive
+    }
   }
 
   /**

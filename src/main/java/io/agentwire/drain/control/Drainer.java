@@ -8,6 +8,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.lang.System.Logger;
@@ -54,6 +55,14 @@ public class Drainer {
   private volatile int total;
   private boolean started;
   private ScheduledFuture<?> watching;
+
+  /**
+   * Made at start, on a container thread: SIGTERM arrives on a thread of the JDK's, where the
+   * container injects no resources (the scheduler was null when this bean was first made there).
+   */
+  void boot(@Observes @Initialized(ApplicationScoped.class) Object application) {
+    LOG.log(Level.DEBUG, "drain: spread {0}, grace {1}", spread, grace);
+  }
 
   /**
    * Begins the drain, once; a later call changes nothing.
