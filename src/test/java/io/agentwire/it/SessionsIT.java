@@ -27,6 +27,26 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ArquillianExtension.class)
 class SessionsIT {
 
+  static {
+    ServerLog.capture();
+  }
+
+  /** Every resume token a test used; none may appear in the server's log. */
+  private static final List<String> RESUME_TOKENS =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+
+  @org.junit.jupiter.api.AfterAll
+  static void noResumeTokenAppearsInTheServerLog() {
+    String log = ServerLog.text();
+    assertThat(log).as("the server log was captured").contains("agentwire started");
+    synchronized (RESUME_TOKENS) {
+      assertThat(RESUME_TOKENS).isNotEmpty();
+      for (String token : RESUME_TOKENS) {
+        assertThat(log).as("a resume token in the server log").doesNotContain(token);
+      }
+    }
+  }
+
   static final String ISSUER = "agentwire-development";
   static final Duration RETENTION = Duration.ofSeconds(4);
   static final String TEXT =
@@ -55,6 +75,7 @@ class SessionsIT {
   }
 
   private Ws resume(String subject, JsonObject ready, long lastSeq) {
+    RESUME_TOKENS.add(ready.getString("resumeToken"));
     return Ws.connect(
         base,
         token(subject),

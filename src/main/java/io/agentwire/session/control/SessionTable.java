@@ -37,7 +37,8 @@ import java.util.function.LongSupplier;
  * <p>A session nobody holds expires {@code retention} after its last holder left; its runs are then
  * cancelled (by {@code expired}) and it is forgotten, but its token's digest is remembered for one
  * more retention period, so that a late resume is told {@code expired} rather than {@code unknown}.
- * At most {@link #REMEMBERED_EXPIRED} are remembered, the oldest forgotten first.
+ * At most {@link #REMEMBERED_EXPIRED} are remembered, the oldest forgotten first. A subject holds
+ * at most {@code maxPerSubject} sessions: the oldest detached one makes room for a new one.
  */
 public final class SessionTable {
 
@@ -51,6 +52,12 @@ public final class SessionTable {
   private final Consumer<StreamSession> expired;
   private final Map<String, StreamSession> byId = new ConcurrentHashMap<>();
   private final Map<String, StreamSession> byToken = new ConcurrentHashMap<>();
+
+  /** Each subject's sessions, oldest first; under this table's lock. */
+  private final Map<String, java.util.LinkedHashSet<StreamSession>> bySubject =
+      new java.util.HashMap<>();
+
+  private final int maxPerSubject;
 
   /** Digests of expired sessions' tokens, with when they expired; insertion order is age. */
   private final LinkedHashMap<String, Long> expiredTokens = new LinkedHashMap<>();
@@ -70,6 +77,27 @@ public final class SessionTable {
       LongSupplier nanos,
       Random random,
       Consumer<StreamSession> expired) {
+    this(maxEvents, maxBytes, retention, Integer.MAX_VALUE, nanos, random, expired);
+  }
+
+  /**
+   * @param maxPerSubject {@code agentwire.session.max-per-subject}: a subject that opens one more
+   *     session than this loses its oldest detached one at once (it expires, its runs cancelled),
+   *     so that one client that reconnects without resuming cannot fill the heap with sessions for
+   *     a whole retention period
+   */
+  public SessionTable(
+      int maxEvents,
+      long maxBytes,
+      Duration retention,
+      int maxPerSubject,
+      LongSupplier nanos,
+      Random random,
+      Consumer<StreamSession> expired) {
+    if (maxPerSubject < 1) {
+      throw new IllegalArgumentException("maxPerSubject must be at least 1: " + maxPerSubject);
+    }
+    this.maxPerSubject = maxPerSubject;
     if (retention.isNegative()) {
       throw new IllegalArgumentException("retention must not be negative: " + retention);
     }
@@ -93,8 +121,19 @@ public final class SessionTable {
             token,
             new LocalEventLog(maxEvents, maxBytes),
             nanos.getAsLong());
-    byToken.put(digest(token), session);
-    byId.put(session.id(), session);
+    synchronized (this) {
+      java.util.LinkedHashSet<StreamSession> mine =
+          bySubject.computeIfAbsent(subject, k -> new java.util.LinkedHashSet<>());
+      if (mine.size() >= maxPerSubject) {
+        mine.stream()
+            .filter(s -> s.detachedSinceNanos().isPresent())
+            .findFirst()
+            .ifPresent(oldest -> expire(oldest, digest(oldest.resumeToken()), nanos.getAsLong()));
+      }
+      mine.add(session);
+      byToken.put(digest(token), session);
+      byId.put(session.id(), session);
+    }
     return session;
   }
 
@@ -164,6 +203,10 @@ public final class SessionTable {
   private void expire(StreamSession s, String key, long now) {
     if (byId.remove(s.id(), s)) {
       byToken.remove(key, s);
+      java.util.LinkedHashSet<StreamSession> mine = bySubject.get(s.subject());
+      if (mine != null && mine.remove(s) && mine.isEmpty()) {
+        bySubject.remove(s.subject());
+      }
       expiredTokens.put(key, now);
       if (expiredTokens.size() > REMEMBERED_EXPIRED) {
         Iterator<String> eldest = expiredTokens.keySet().iterator();

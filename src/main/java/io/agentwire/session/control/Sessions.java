@@ -45,6 +45,10 @@ public class Sessions implements SessionDirectory {
   @ConfigProperty(name = "agentwire.session.retention", defaultValue = "PT2M")
   Duration retention;
 
+  @Inject
+  @ConfigProperty(name = "agentwire.session.max-per-subject", defaultValue = "32")
+  int maxPerSubject;
+
   @Inject Event<SessionEnded> ended;
 
   @Resource ManagedScheduledExecutorService scheduler;
@@ -59,6 +63,7 @@ public class Sessions implements SessionDirectory {
             maxEvents,
             maxBytes,
             retention,
+            maxPerSubject,
             System::nanoTime,
             new SecureRandom(),
             s -> ended.fire(new SessionEnded(s.id())));

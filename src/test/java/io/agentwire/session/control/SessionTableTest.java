@@ -211,4 +211,26 @@ class SessionTableTest {
     assertThat(small.sweep()).isEqualTo(SessionTable.REMEMBERED_EXPIRED + 10);
     assertThat(small.rememberedExpired()).isEqualTo(SessionTable.REMEMBERED_EXPIRED);
   }
+
+  @Test
+  void aSubjectOverItsSessionCapLosesItsOldestDetachedSessionNotAnAttachedOne() {
+    SessionTable capped =
+        new SessionTable(100, 1 << 20, RETENTION, 3, nanos::get, new Random(2), expired::add);
+    StreamSession held = capped.open("alice");
+    held.sink(text -> {}); // attached: never taken away
+    StreamSession oldest = capped.open("alice");
+    StreamSession newer = capped.open("alice");
+    StreamSession bob = capped.open("bob");
+
+    StreamSession fourth = capped.open("alice");
+
+    assertThat(expired).containsExactly(oldest);
+    assertThat(capped.find(oldest.id())).isEmpty();
+    assertThat(capped.find(held.id())).contains(held);
+    assertThat(capped.find(newer.id())).contains(newer);
+    assertThat(capped.find(bob.id())).contains(bob);
+    assertThat(capped.find(fourth.id())).contains(fourth);
+    assertThat(capped.request(resume("alice", oldest.resumeToken(), 0)).refused())
+        .contains(ResumeOutcome.EXPIRED);
+  }
 }
