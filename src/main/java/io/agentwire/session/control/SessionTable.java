@@ -124,13 +124,8 @@ public final class SessionTable {
     synchronized (this) {
       java.util.LinkedHashSet<StreamSession> mine =
           bySubject.computeIfAbsent(subject, k -> new java.util.LinkedHashSet<>());
-      if (mine.size() >= maxPerSubject) {
-        mine.stream()
-            .filter(s -> s.detachedSinceNanos().isPresent())
-            .findFirst()
-            .ifPresent(oldest -> expire(oldest, digest(oldest.resumeToken()), nanos.getAsLong()));
-      }
       mine.add(session);
+      trim(mine, nanos.getAsLong());
       byToken.put(digest(token), session);
       byId.put(session.id(), session);
     }
@@ -182,6 +177,9 @@ public final class SessionTable {
       for (StreamSession s : due) {
         expire(s, digest(s.resumeToken()), now);
       }
+      for (java.util.LinkedHashSet<StreamSession> mine : List.copyOf(bySubject.values())) {
+        trim(mine, now);
+      }
       Iterator<Map.Entry<String, Long>> oldest = expiredTokens.entrySet().iterator();
       while (oldest.hasNext()) {
         Map.Entry<String, Long> e = oldest.next();
@@ -192,6 +190,24 @@ public final class SessionTable {
       }
     }
     return due.size();
+  }
+
+  /**
+   * Expires a subject's oldest detached sessions while it holds more than its cap (under this
+   * table's lock). Attached sessions are never taken: they are bounded by the connections a subject
+   * may hold, and the sweep trims again once they are detached.
+   */
+  private void trim(java.util.LinkedHashSet<StreamSession> mine, long now) {
+    if (mine.size() <= maxPerSubject) {
+      return;
+    }
+    List<StreamSession> detached =
+        mine.stream().filter(s -> s.detachedSinceNanos().isPresent()).toList();
+    int over = mine.size() - maxPerSubject;
+    for (int i = 0; i < over && i < detached.size(); i++) {
+      StreamSession oldest = detached.get(i);
+      expire(oldest, digest(oldest.resumeToken()), now);
+    }
   }
 
   private boolean pastRetention(StreamSession s, long now) {

@@ -233,4 +233,23 @@ class SessionTableTest {
     assertThat(capped.request(resume("alice", oldest.resumeToken(), 0)).refused())
         .contains(ResumeOutcome.EXPIRED);
   }
+
+  @Test
+  void sessionsOverTheCapThatWereAttachedWhenOpenedAreTrimmedByTheSweepOnceDetached() {
+    SessionTable capped =
+        new SessionTable(100, 1 << 20, RETENTION, 2, nanos::get, new Random(3), expired::add);
+    List<StreamSession> open = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      StreamSession s = capped.open("alice");
+      s.sink(text -> {});
+      open.add(s); // all attached at once: none can be taken
+    }
+    assertThat(capped.size()).isEqualTo(5);
+    open.forEach(s -> s.detach("sink", nanos.get()));
+
+    capped.sweep();
+
+    assertThat(capped.size()).isEqualTo(2);
+    assertThat(expired).containsExactlyElementsOf(open.subList(0, 3));
+  }
 }
