@@ -57,6 +57,7 @@ class SessionsIT {
     return Deployments.agentwire(
             """
             mp.config.profile=development
+            agentwire.readiness.deadline=PT2S
             agentwire.agents.step-delay=PT0.15S
             agentwire.session.retention=%s
             """
@@ -285,9 +286,13 @@ class SessionsIT {
         .atMost(RETENTION.plus(Ws.WAIT))
         .pollInterval(Duration.ofMillis(200))
         .until(() -> findSession(ready, admin) == null);
-    assertThat(Http.metric(base, "agentwire_runs_total", "outcome", "cancelled"))
-        .as("its run ended cancelled")
-        .isEqualTo(cancelledBefore + 1);
+    // The session leaves the directory before its runs are told: wait for the count too.
+    await("its run ends cancelled")
+        .atMost(Ws.WAIT)
+        .until(
+            () ->
+                Http.metric(base, "agentwire_runs_total", "outcome", "cancelled")
+                    == cancelledBefore + 1);
 
     Ws late = resume("leaver", ready, 1);
     JsonObject refused = late.next("ready");

@@ -375,6 +375,9 @@ public class Connections {
     @Override
     public StreamSession.Subscriber subscriber(Connection c) {
       String holder = c.id().orElseThrow();
+      // Published as the session's connection before it attaches: a run that ends between the
+      // attach and ready finds this connection (under whose monitor we are) and re-checks.
+      registry.holds(c, c.session().orElseThrow().id());
       return new StreamSession.Subscriber() {
         @Override
         public String holder() {
@@ -403,7 +406,6 @@ public class Connections {
     @Override
     public void attached(Connection c, SessionGrant grant, StreamSession.Attached attached) {
       String sessionId = grant.session().id();
-      registry.holds(c, sessionId);
       String self = c.id().orElseThrow();
       attached
           .superseded()

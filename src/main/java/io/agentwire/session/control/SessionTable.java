@@ -121,14 +121,19 @@ public final class SessionTable {
             token,
             new LocalEventLog(maxEvents, maxBytes),
             nanos.getAsLong());
+    String key = digest(token);
+    // Its connection is still setting up: like a granted resume, no cap takes it before it holds.
+    session.claimed(nanos.getAsLong());
+    List<StreamSession> gone = new ArrayList<>();
     synchronized (this) {
+      byToken.put(key, session);
+      byId.put(session.id(), session);
       java.util.LinkedHashSet<StreamSession> mine =
           bySubject.computeIfAbsent(subject, k -> new java.util.LinkedHashSet<>());
       mine.add(session);
-      trim(mine, nanos.getAsLong());
-      byToken.put(digest(token), session);
-      byId.put(session.id(), session);
+      trim(mine, session, nanos.getAsLong(), gone);
     }
+    announce(gone);
     return session;
   }
 
@@ -144,6 +149,7 @@ public final class SessionTable {
     String key = digest(request.resumeToken().get());
     long now = nanos.getAsLong();
     ResumeOutcome refusal;
+    List<StreamSession> gone = new ArrayList<>(1);
     synchronized (this) {
       StreamSession found = byToken.get(key);
       if (found == null) {
@@ -151,13 +157,14 @@ public final class SessionTable {
       } else if (!found.subject().equals(request.subject())) {
         refusal = ResumeOutcome.FORBIDDEN;
       } else if (pastRetention(found, now)) {
-        expire(found, key, now);
+        expire(found, key, now, gone);
         refusal = ResumeOutcome.EXPIRED;
       } else {
         found.claimed(now);
         return new SessionGrant(found, OptionalLong.of(request.lastSeq()), Optional.empty());
       }
     }
+    announce(gone);
     return new SessionGrant(open(request.subject()), OptionalLong.empty(), Optional.of(refusal));
   }
 
@@ -167,18 +174,19 @@ public final class SessionTable {
    */
   public int sweep() {
     long now = nanos.getAsLong();
-    List<StreamSession> due = new ArrayList<>();
+    List<StreamSession> gone = new ArrayList<>();
     synchronized (this) {
+      List<StreamSession> due = new ArrayList<>();
       for (StreamSession s : byId.values()) {
         if (pastRetention(s, now)) {
           due.add(s);
         }
       }
       for (StreamSession s : due) {
-        expire(s, digest(s.resumeToken()), now);
+        expire(s, digest(s.resumeToken()), now, gone);
       }
       for (java.util.LinkedHashSet<StreamSession> mine : List.copyOf(bySubject.values())) {
-        trim(mine, now);
+        trim(mine, null, now, gone);
       }
       Iterator<Map.Entry<String, Long>> oldest = expiredTokens.entrySet().iterator();
       while (oldest.hasNext()) {
@@ -189,25 +197,43 @@ public final class SessionTable {
         oldest.remove();
       }
     }
-    return due.size();
+    announce(gone);
+    return gone.size();
   }
 
   /**
-   * Expires a subject's oldest detached sessions while it holds more than its cap (under this
-   * table's lock). Attached sessions are never taken: they are bounded by the connections a subject
-   * may hold, and the sweep trims again once they are detached.
+   * Expires a subject's longest-detached sessions while it holds more than its cap (under this
+   * table's lock). Never {@code keep} (the session being opened), never an attached one (bounded by
+   * the connections a subject may hold; the sweep trims again once they are detached), never one
+   * whose resume was granted within the last retention (its connection is about to attach).
    */
-  private void trim(java.util.LinkedHashSet<StreamSession> mine, long now) {
+  private void trim(
+      java.util.LinkedHashSet<StreamSession> mine,
+      StreamSession keep,
+      long now,
+      List<StreamSession> gone) {
     if (mine.size() <= maxPerSubject) {
       return;
     }
+    // Longest detached first; a session whose resume was just granted is about to be held.
     List<StreamSession> detached =
-        mine.stream().filter(s -> s.detachedSinceNanos().isPresent()).toList();
+        mine.stream()
+            .filter(s -> s != keep && s.detachedSinceNanos().isPresent())
+            .filter(s -> !s.claimedWithin(now, retentionNanos))
+            .sorted(
+                java.util.Comparator.comparingLong(
+                    (StreamSession s) -> s.detachedSinceNanos().getAsLong()))
+            .toList();
     int over = mine.size() - maxPerSubject;
     for (int i = 0; i < over && i < detached.size(); i++) {
       StreamSession oldest = detached.get(i);
-      expire(oldest, digest(oldest.resumeToken()), now);
+      expire(oldest, digest(oldest.resumeToken()), now, gone);
     }
+  }
+
+  /** Tells whoever cancels runs about the sessions that expired, outside this table's lock. */
+  private void announce(List<StreamSession> gone) {
+    gone.forEach(expired);
   }
 
   private boolean pastRetention(StreamSession s, long now) {
@@ -215,8 +241,8 @@ public final class SessionTable {
     return since.isPresent() && now - since.getAsLong() >= retentionNanos;
   }
 
-  /** Under this table's lock. */
-  private void expire(StreamSession s, String key, long now) {
+  /** Under this table's lock; {@code gone} collects it for {@link #announce}. */
+  private void expire(StreamSession s, String key, long now, List<StreamSession> gone) {
     if (byId.remove(s.id(), s)) {
       byToken.remove(key, s);
       java.util.LinkedHashSet<StreamSession> mine = bySubject.get(s.subject());
@@ -229,7 +255,7 @@ public final class SessionTable {
         eldest.next();
         eldest.remove();
       }
-      expired.accept(s);
+      gone.add(s);
     }
   }
 

@@ -1,16 +1,22 @@
 package io.agentwire.session.control;
 
+import io.agentwire.readiness.control.InstanceLifecycle;
+import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.session.entity.SessionEnded;
 import io.agentwire.session.entity.SessionGrant;
 import io.agentwire.session.entity.SessionRequest;
 import io.agentwire.session.entity.StreamSession;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
@@ -50,6 +56,8 @@ public class Sessions implements SessionDirectory {
   int maxPerSubject;
 
   @Inject Event<SessionEnded> ended;
+  @Inject ReadinessSettings readiness;
+  @Inject InstanceLifecycle instance;
 
   @Resource ManagedScheduledExecutorService scheduler;
 
@@ -70,6 +78,27 @@ public class Sessions implements SessionDirectory {
     // Expiry is as precise as a tenth of the retention, at most a second late.
     long tick = Math.max(100, Math.min(1000, retention.toMillis() / 10));
     sweeping = scheduler.scheduleWithFixedDelay(this::sweep, tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A session granted at set-up is held from {@code ready} on; set-up may take the readiness
+   * deadline (plus the fault-injection delay). A retention no longer than that could expire a
+   * session between the grant and {@code ready}: the instance refuses to start with it.
+   */
+  void check(
+      @Observes
+          @Priority(Interceptor.Priority.APPLICATION + 100)
+          @Initialized(ApplicationScoped.class)
+          Object application) {
+    Duration setUp = readiness.deadline().plus(readiness.initDelay());
+    if (retention.compareTo(setUp) <= 0) {
+      instance.refuse(
+          "agentwire.session.retention ("
+              + retention
+              + ") must be longer than the readiness deadline plus agentwire.chaos.init-delay ("
+              + setUp
+              + ")");
+    }
   }
 
   @PreDestroy

@@ -116,6 +116,9 @@ public final class StreamSession {
   /** When the last holder left ({@link System#nanoTime()} scale); the creation time until held. */
   private long detachedAtNanos;
 
+  /** When a resume was granted and no holder has attached since, 0 when none. */
+  private long claimedAtNanos;
+
   /** A session with a local log bounded by count only (tests). */
   public StreamSession(String id, String subject, String resumeToken, int maxEvents) {
     this(id, subject, resumeToken, new LocalEventLog(maxEvents, Long.MAX_VALUE), System.nanoTime());
@@ -173,6 +176,7 @@ public final class StreamSession {
           public void fellBehind() {}
         };
     holding = new Holding(live, log.lastSeq(), true);
+    claimedAtNanos = 0;
   }
 
   /**
@@ -195,6 +199,7 @@ public final class StreamSession {
     Optional<String> previous =
         Optional.ofNullable(holding).map(h -> h.subscriber.holder()).filter(h -> !h.isEmpty());
     holding = new Holding(subscriber, cursor, false);
+    claimedAtNanos = 0;
     return new Attached(last, List.copyOf(runs.values()), gap, previous);
   }
 
@@ -255,6 +260,15 @@ public final class StreamSession {
     if (holding == null) {
       detachedAtNanos = nowNanos;
     }
+    claimedAtNanos = nowNanos;
+  }
+
+  /**
+   * Whether a resume was granted less than {@code windowNanos} before {@code nowNanos} and its
+   * connection has not attached yet: such a session is about to be held, and no cap takes it.
+   */
+  public synchronized boolean claimedWithin(long nowNanos, long windowNanos) {
+    return holding == null && claimedAtNanos != 0 && nowNanos - claimedAtNanos < windowNanos;
   }
 
   /** Whether a connection holds the session now. */

@@ -219,7 +219,12 @@ class SessionTableTest {
     StreamSession held = capped.open("alice");
     held.sink(text -> {}); // attached: never taken away
     StreamSession oldest = capped.open("alice");
+    oldest.sink(text -> {});
+    oldest.detach("sink", nanos.get()); // held, then left
+    advance(Duration.ofSeconds(1));
     StreamSession newer = capped.open("alice");
+    newer.sink(text -> {});
+    newer.detach("sink", nanos.get());
     StreamSession bob = capped.open("bob");
 
     StreamSession fourth = capped.open("alice");
@@ -241,15 +246,91 @@ class SessionTableTest {
     List<StreamSession> open = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       StreamSession s = capped.open("alice");
-      s.sink(text -> {});
-      open.add(s); // all attached at once: none can be taken
+      s.sink(text -> {}); // attached before the next one opens: the cap cannot take it
+      open.add(s);
     }
     assertThat(capped.size()).isEqualTo(5);
-    open.forEach(s -> s.detach("sink", nanos.get()));
+    assertThat(expired).isEmpty();
+    for (StreamSession s : open) {
+      advance(Duration.ofSeconds(1));
+      s.detach("sink", nanos.get());
+    }
 
     capped.sweep();
 
     assertThat(capped.size()).isEqualTo(2);
     assertThat(expired).containsExactlyElementsOf(open.subList(0, 3));
+  }
+
+  @Test
+  void theCapTakesTheLongestDetachedSessionNotTheOldestOpened() {
+    SessionTable capped =
+        new SessionTable(100, 1 << 20, RETENTION, 2, nanos::get, new Random(4), expired::add);
+    StreamSession first = capped.open("alice");
+    first.sink(text -> {});
+    StreamSession second = capped.open("alice");
+    second.sink(text -> {});
+    second.detach("sink", nanos.get()); // detached first
+    advance(Duration.ofSeconds(5));
+    first.detach("sink", nanos.get()); // detached later, though opened earlier
+
+    capped.open("alice");
+
+    assertThat(expired).containsExactly(second);
+  }
+
+  @Test
+  void theCapNeverTakesASessionWhoseResumeWasJustGranted() {
+    SessionTable capped =
+        new SessionTable(100, 1 << 20, RETENTION, 1, nanos::get, new Random(5), expired::add);
+    StreamSession mine = capped.open("alice");
+    mine.sink(text -> {});
+    mine.detach("sink", nanos.get());
+    assertThat(capped.request(resume("alice", mine.resumeToken(), 0)).session()).isSameAs(mine);
+
+    StreamSession other = capped.open("alice"); // the client opened another meanwhile
+    capped.sweep();
+
+    assertThat(expired).isEmpty();
+    assertThat(capped.find(mine.id())).contains(mine);
+    assertThat(capped.find(other.id())).contains(other);
+    // Once its connection attached and left again, the cap applies to it as to any other.
+    mine.attach(
+        new StreamSession.Subscriber() {
+          @Override
+          public String holder() {
+            return "c-1";
+          }
+
+          @Override
+          public void send(String text) {}
+
+          @Override
+          public boolean offer(String text) {
+            return true;
+          }
+
+          @Override
+          public void fellBehind() {}
+        },
+        java.util.OptionalLong.of(0));
+    mine.detach("c-1", nanos.get());
+    advance(Duration.ofSeconds(1));
+    other.sink(text -> {});
+    capped.sweep();
+    assertThat(expired).containsExactly(mine);
+  }
+
+  @Test
+  void theNewSessionItselfIsNeverTheOneTheCapTakes() {
+    SessionTable capped =
+        new SessionTable(100, 1 << 20, RETENTION, 1, nanos::get, new Random(6), expired::add);
+    StreamSession held = capped.open("alice");
+    held.sink(text -> {});
+
+    StreamSession fresh = capped.open("alice");
+
+    assertThat(expired).isEmpty();
+    assertThat(capped.find(fresh.id())).contains(fresh);
   }
 }
