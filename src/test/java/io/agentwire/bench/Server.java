@@ -83,6 +83,10 @@ final class Server implements AutoCloseable {
     return "ws://127.0.0.1:" + port + (kind == Kind.BARE ? "/bench/echo" : "/ws");
   }
 
+  boolean alive() {
+    return process.isAlive();
+  }
+
   long pid() {
     return process.pid();
   }
