@@ -438,6 +438,7 @@ public final class Benchmark {
       s.awaitReady(START_LIMIT);
     } catch (IOException notReady) {
       if (retried || !s.alive()) {
+        s.close(Duration.ZERO); // nothing outlives a failed start (a hung one did, once)
         throw notReady;
       }
       log("start hung (" + notReady.getMessage() + "): killed, starting once more");
