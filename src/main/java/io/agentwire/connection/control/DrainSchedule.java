@@ -49,10 +49,6 @@ public final class DrainSchedule {
     return grace;
   }
 
-  public Duration spread() {
-    return spread;
-  }
-
   /**
    * Whether a connection whose slot is {@code slot} closes at {@code sinceStart}: once its slot has
    * passed if it is idle; once the grace has passed if it still has runs in flight.

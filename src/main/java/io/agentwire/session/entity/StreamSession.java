@@ -315,11 +315,6 @@ public final class StreamSession {
     log.acknowledge(Math.max(0, seq));
   }
 
-  /** The events after {@code seq}, or the gap (for resumption). */
-  public synchronized Replay after(long seq) {
-    return log.after(seq);
-  }
-
   /** The session's runs in flight, oldest first. */
   public synchronized List<RunInFlight> runs() {
     return List.copyOf(runs.values());
