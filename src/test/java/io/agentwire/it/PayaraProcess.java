@@ -35,6 +35,15 @@ final class PayaraProcess implements AutoCloseable {
    * before the WAR's defaults) and waits, bounded, until {@code /health/ready} is UP.
    */
   static PayaraProcess start(String name, Map<String, String> settings) throws IOException {
+    return start(name, settings, List.of("--nohazelcast"));
+  }
+
+  /**
+   * As {@link #start(String, Map)}, with {@code grid} as Payara Micro's data grid flags ({@code
+   * --nohazelcast}, {@code --nocluster}, or the {@code --clustermode} flags of a cluster).
+   */
+  static PayaraProcess start(String name, Map<String, String> settings, List<String> grid)
+      throws IOException {
     Path build = Path.of(System.getProperty("agentwire.buildDirectory", "target"));
     Path log = build.resolve(name + ".log");
     int port;
@@ -60,12 +69,12 @@ final class PayaraProcess implements AutoCloseable {
             "/",
             "--port",
             Integer.toString(port),
-            "--nohazelcast",
             "--disablephonehome",
             "--prebootcommandfile",
             "payara-config/pre-boot-commands.txt",
             "--logproperties",
             "payara-config/logging.properties"));
+    cmd.addAll(grid);
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     PayaraProcess payara = new PayaraProcess(p, log, new URL("http://127.0.0.1:" + port + "/"));
@@ -102,6 +111,19 @@ final class PayaraProcess implements AutoCloseable {
       return Http.get(base, "/health/ready", null).status();
     } catch (AssertionError notListening) {
       return -1;
+    }
+  }
+
+  /** SIGKILL: the instance dies without draining, as in a crash. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** A free TCP port on loopback, for a data grid member. */
+  static int freePort() throws IOException {
+    try (ServerSocket free = new ServerSocket(0)) {
+      return free.getLocalPort();
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -47,6 +48,7 @@ final class Runner {
   private final Duration cancelGrace;
   private final BiConsumer<String, Duration> outcomes;
   private final Consumer<String> idle;
+  private final BiPredicate<String, String> elsewhere;
 
   /** Runs in flight, by session id then run id. */
   private final Map<String, Map<String, Run>> active = new ConcurrentHashMap<>();
@@ -75,6 +77,23 @@ final class Runner {
       Duration cancelGrace,
       BiConsumer<String, Duration> outcomes,
       Consumer<String> idle) {
+    this(agents, executor, scheduler, limit, cancelGrace, outcomes, idle, (session, run) -> false);
+  }
+
+  /**
+   * @param elsewhere whether a run not in flight here is in flight on another member of the cluster
+   *     (by session id and run id), which is then asked to cancel it
+   */
+  Runner(
+      Function<String, Optional<Agent>> agents,
+      ExecutorService executor,
+      ScheduledExecutorService scheduler,
+      int limit,
+      Duration cancelGrace,
+      BiConsumer<String, Duration> outcomes,
+      Consumer<String> idle,
+      BiPredicate<String, String> elsewhere) {
+    this.elsewhere = elsewhere;
     this.agents = agents;
     this.executor = executor;
     this.scheduler = scheduler;
@@ -120,9 +139,26 @@ final class Runner {
     Run run =
         peer.session().map(s -> active.getOrDefault(s.id(), Map.of()).get(runId)).orElse(null);
     if (run == null) {
-      peer.refuse(ErrorCode.UNKNOWN_RUN, "no run in flight with this id", runId);
+      if (peer.session().filter(s -> elsewhere.test(s.id(), runId)).isEmpty()) {
+        peer.refuse(ErrorCode.UNKNOWN_RUN, "no run in flight with this id", runId);
+      }
       return;
     }
+    cancel(run);
+  }
+
+  /**
+   * A client on another member of the cluster cancels a run in flight here; nothing when it has
+   * ended meanwhile (its terminal event tells that client).
+   */
+  void cancelHere(String sessionId, String runId) {
+    Run run = active.getOrDefault(sessionId, Map.of()).get(runId);
+    if (run != null) {
+      cancel(run);
+    }
+  }
+
+  private void cancel(Run run) {
     run.requestCancel();
     // An agent that ignores cancellation ends cancelled anyway after the grace, then is
     // interrupted: ended first, so the agent's own reaction to the interrupt cannot take the

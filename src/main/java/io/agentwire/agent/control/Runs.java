@@ -5,6 +5,8 @@ import io.agentwire.agent.entity.RunEnded;
 import io.agentwire.agent.entity.RunsEnded;
 import io.agentwire.readiness.control.ExecutorWatch;
 import io.agentwire.readiness.control.ExecutorWatches;
+import io.agentwire.session.control.SessionDirectory;
+import io.agentwire.session.entity.ClusterNotice;
 import io.agentwire.session.entity.SessionEnded;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
@@ -44,6 +46,7 @@ public class Runs {
   @Inject Event<RunsEnded> runsEnded;
   @Inject Event<RunEnded> runEnded;
   @Inject ExecutorWatches watches;
+  @Inject SessionDirectory sessions;
 
   @Inject
   @ConfigProperty(name = "agentwire.limits.runs-per-connection")
@@ -77,7 +80,8 @@ public class Runs {
             runsPerConnection,
             cancelGrace,
             (outcome, took) -> runEnded.fire(new RunEnded(outcome, took)),
-            sessionId -> runsEnded.fire(new RunsEnded(sessionId)));
+            sessionId -> runsEnded.fire(new RunsEnded(sessionId)),
+            sessions::cancelElsewhere);
   }
 
   public void start(Peer peer, String agent, JsonValue input, Optional<String> runId) {
@@ -91,6 +95,11 @@ public class Runs {
   /** Runs in flight on a session. */
   public int inFlight(String sessionId) {
     return runner.inFlight(sessionId);
+  }
+
+  /** A client on another member of the cluster cancels a run of this instance. */
+  void cancelled(@Observes ClusterNotice.Cancel cancel) {
+    runner.cancelHere(cancel.sessionId(), cancel.runId());
   }
 
   /** A session that expired takes its runs with it: they end cancelled. */

@@ -15,6 +15,7 @@ import io.agentwire.readiness.control.InstanceLifecycle;
 import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.security.control.TokenVerifier;
 import io.agentwire.session.control.SessionDirectory;
+import io.agentwire.session.entity.ClusterNotice;
 import io.agentwire.session.entity.ResumeOutcome;
 import io.agentwire.session.entity.SessionGrant;
 import io.agentwire.session.entity.StreamSession;
@@ -88,6 +89,7 @@ public class Connections {
   private Delivery delivery;
   private ConnectionSetup setup;
   private ReadyGate gate;
+  private final Feeds feeds = new Feeds();
   private ScheduledFuture<?> sweeping;
   private ExecutorWatch work;
   private ThreadPoolExecutor executor;
@@ -132,7 +134,7 @@ public class Connections {
             setup::completeLocally,
             dispatch::handle,
             lifecycle::fire,
-            new Feeds());
+            feeds);
     setup.advanceWith(gate::advance);
     Sweeper sweeper =
         new Sweeper(
@@ -427,6 +429,27 @@ public class Connections {
         lifecycle.fire(new ConnectionLifecycle.Replayed(c.logId(), replayed));
       }
     }
+  }
+
+  /** A connection on another member of the cluster resumed this one's session: 4509. */
+  void supersededElsewhere(@Observes ClusterNotice.Superseded notice) {
+    registry
+        .byId(notice.connectionId())
+        .ifPresent(
+            old ->
+                work.execute(
+                    () -> {
+                      closes.race(
+                          RacePattern.SESSION_SUPERSEDED,
+                          old,
+                          "session resumed on another instance");
+                      closes.close(old, CloseCode.SUPERSEDED, CloseCode.SUPERSEDED.reason(), false);
+                    }));
+  }
+
+  /** An event stored on another member is missing here: the connection catches up from the log. */
+  void behind(@Observes ClusterNotice.Behind notice) {
+    registry.byId(notice.connectionId()).ifPresent(c -> work.execute(() -> feeds.replay(c)));
   }
 
   /** The session was resumed by {@code by}: its previous connection closes with 4509. */

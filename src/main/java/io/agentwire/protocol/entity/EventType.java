@@ -25,6 +25,16 @@ public enum EventType {
     return wireName;
   }
 
+  /** The type of a wire name, if it is one. */
+  public static java.util.Optional<EventType> fromWire(String wireName) {
+    for (EventType t : values()) {
+      if (t.wireName.equals(wireName)) {
+        return java.util.Optional.of(t);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** Whether this event ends its run: nothing of the run follows it. */
   public boolean isTerminal() {
     return terminal;

@@ -25,4 +25,12 @@ public interface SessionDirectory {
 
   /** Sessions a connection holds now; the rest are detached, within their retention. */
   long attached();
+
+  /**
+   * A client cancels a run that is not in flight here: whether it is in flight on another member of
+   * the cluster, which is then asked to cancel it. Never on one instance.
+   */
+  default boolean cancelElsewhere(String sessionId, String runId) {
+    return false;
+  }
 }

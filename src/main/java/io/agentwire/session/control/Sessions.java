@@ -1,7 +1,9 @@
 package io.agentwire.session.control;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.agentwire.readiness.control.InstanceLifecycle;
 import io.agentwire.readiness.control.ReadinessSettings;
+import io.agentwire.session.entity.ClusterNotice;
 import io.agentwire.session.entity.SessionEnded;
 import io.agentwire.session.entity.SessionGrant;
 import io.agentwire.session.entity.SessionRequest;
@@ -11,6 +13,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Event;
@@ -23,8 +26,12 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -36,6 +43,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class Sessions implements SessionDirectory {
+
+  /** Where Payara publishes its data grid's {@code HazelcastInstance} (Payara's documentation). */
+  static final String HAZELCAST = "payara/Hazelcast";
 
   private static final Logger LOG = System.getLogger("agentwire.session");
 
@@ -59,13 +69,58 @@ public class Sessions implements SessionDirectory {
   @Inject ReadinessSettings readiness;
   @Inject InstanceLifecycle instance;
 
+  @Inject Event<ClusterNotice> notices;
+
   @Resource ManagedScheduledExecutorService scheduler;
+  @Resource ManagedThreadFactory threads;
 
   private SessionTable table;
+  private GridSessions grid;
+  private ExecutorService busThread;
   private ScheduledFuture<?> sweeping;
 
   @PostConstruct
   void init() {
+    Optional<HazelcastInstance> hz = clusteredGrid();
+    if (hz.isPresent()) {
+      // One thread, so that the bus's messages of one sender are handled in their order.
+      busThread = Executors.newSingleThreadExecutor(threads);
+      grid =
+          new GridSessions(
+              hz.get(),
+              maxEvents,
+              retention,
+              new SecureRandom(),
+              busThread,
+              new GridSessions.Listener() {
+                @Override
+                public void superseded(String connectionId, String sessionId) {
+                  notices.fire(new ClusterNotice.Superseded(connectionId, sessionId));
+                }
+
+                @Override
+                public void cancel(String sessionId, String runId) {
+                  notices.fire(new ClusterNotice.Cancel(sessionId, runId));
+                }
+
+                @Override
+                public void expired(String sessionId) {
+                  ended.fire(new SessionEnded(sessionId));
+                }
+
+                @Override
+                public void behind(StreamSession session, String holder) {
+                  notices.fire(new ClusterNotice.Behind(holder, session.id()));
+                }
+              });
+      LOG.log(
+          Level.INFO,
+          "sessions live in the data grid (cluster member "
+              + grid.member()
+              + ", "
+              + hz.get().getCluster().getMembers().size()
+              + " member(s) now)");
+    }
     table =
         new SessionTable(
             maxEvents,
@@ -101,16 +156,47 @@ public class Sessions implements SessionDirectory {
     }
   }
 
+  /**
+   * Payara's data grid when this instance clusters (the {@code --clustermode} flags), none with
+   * {@code --nocluster} (Hazelcast then runs alone, its joins off) or {@code --nohazelcast} (no
+   * instance is bound).
+   */
+  private static Optional<HazelcastInstance> clusteredGrid() {
+    try {
+      Object found = new InitialContext().lookup(HAZELCAST);
+      if (found instanceof HazelcastInstance hz
+          && hz.getLifecycleService().isRunning()
+          && GridSessions.clustered(hz)) {
+        return Optional.of(hz);
+      }
+    } catch (NamingException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "no data grid: " + e);
+    }
+    return Optional.empty();
+  }
+
   @PreDestroy
   void stop() {
     if (sweeping != null) {
       sweeping.cancel(false);
     }
+    if (grid != null) {
+      grid.stop();
+      busThread.shutdown();
+    }
+  }
+
+  /** Whether sessions live in the data grid, shared by a cluster. */
+  public boolean clustered() {
+    return grid != null;
   }
 
   /** Never throws: a periodic task that throws is never run again, and nothing would expire. */
   private void sweep() {
     try {
+      if (grid != null) {
+        grid.sweep();
+      }
       table.sweep();
     } catch (RuntimeException | Error e) {
       LOG.log(Level.ERROR, "session sweep failed", e);
@@ -119,27 +205,32 @@ public class Sessions implements SessionDirectory {
 
   @Override
   public SessionGrant request(SessionRequest request) {
-    return table.request(request);
+    return grid != null ? grid.request(request) : table.request(request);
   }
 
   @Override
   public Optional<StreamSession> find(String id) {
-    return table.find(id);
+    return grid != null ? grid.find(id) : table.find(id);
   }
 
   @Override
   public Collection<StreamSession> all() {
-    return table.all();
+    return grid != null ? grid.all() : table.all();
   }
 
   @Override
   public int count() {
-    return table.size();
+    return grid != null ? grid.count() : table.size();
   }
 
   @Override
   public long attached() {
-    return table.attached();
+    return grid != null ? grid.attached() : table.attached();
+  }
+
+  @Override
+  public boolean cancelElsewhere(String sessionId, String runId) {
+    return grid != null && grid.cancelElsewhere(sessionId, runId);
   }
 
   public Duration retention() {

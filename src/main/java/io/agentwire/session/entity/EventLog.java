@@ -20,9 +20,10 @@ public interface EventLog {
    * storage. {@code encode} runs inside that step, so it must be quick and must not call back into
    * this log. If it throws or answers null, nothing is stored and the seq is not used.
    *
-   * @return the seq of the stored event; sending it after this returns satisfies G7
+   * @return the stored event, its seq and its exact text; sending it after this returns satisfies
+   *     G7
    */
-  long append(LongFunction<String> encode);
+  StoredEvent append(LongFunction<String> encode);
 
   /**
    * The events after {@code seq}, in seq order. {@link Replay.Gap} when the log no longer holds

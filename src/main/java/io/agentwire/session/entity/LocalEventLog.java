@@ -41,7 +41,7 @@ public final class LocalEventLog implements EventLog {
   }
 
   @Override
-  public synchronized long append(LongFunction<String> encode) {
+  public synchronized StoredEvent append(LongFunction<String> encode) {
     long seq = lastSeq + 1;
     String text = Objects.requireNonNull(encode.apply(seq), "encoded event text");
     Held event = new Held(new StoredEvent(seq, text), utf8Length(text));
@@ -51,7 +51,7 @@ public final class LocalEventLog implements EventLog {
     while (held.size() > maxEvents || (bytes > maxBytes && held.size() > 1)) {
       dropOldest();
     }
-    return seq;
+    return event.event();
   }
 
   @Override

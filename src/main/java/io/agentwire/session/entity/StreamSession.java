@@ -10,9 +10,7 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -110,7 +108,7 @@ public final class StreamSession {
   private final String subject;
   private final String resumeToken;
   private final EventLog log;
-  private final Map<String, RunInFlight> runs = new LinkedHashMap<>();
+  private final SessionShare share;
   private Holding holding;
 
   /** When the last holder left ({@link System#nanoTime()} scale); the creation time until held. */
@@ -124,11 +122,27 @@ public final class StreamSession {
     this(id, subject, resumeToken, new LocalEventLog(maxEvents, Long.MAX_VALUE), System.nanoTime());
   }
 
+  /** A session only this instance holds. */
   public StreamSession(String id, String subject, String resumeToken, EventLog log, long nowNanos) {
+    this(id, subject, resumeToken, log, new LocalShare(), nowNanos);
+  }
+
+  /**
+   * A session whose log and share may live elsewhere (the data grid): {@code resumeToken} is empty
+   * for a session this instance only serves (its token went to another instance's client).
+   */
+  public StreamSession(
+      String id,
+      String subject,
+      String resumeToken,
+      EventLog log,
+      SessionShare share,
+      long nowNanos) {
     this.id = Objects.requireNonNull(id, "id");
     this.subject = Objects.requireNonNull(subject, "subject");
     this.resumeToken = Objects.requireNonNull(resumeToken, "resumeToken");
     this.log = Objects.requireNonNull(log, "log");
+    this.share = Objects.requireNonNull(share, "share");
     this.detachedAtNanos = nowNanos;
   }
 
@@ -198,9 +212,10 @@ public final class StreamSession {
     }
     Optional<String> previous =
         Optional.ofNullable(holding).map(h -> h.subscriber.holder()).filter(h -> !h.isEmpty());
+    Optional<String> elsewhere = share.hold(subscriber.holder());
     holding = new Holding(subscriber, cursor, false);
     claimedAtNanos = 0;
-    return new Attached(last, List.copyOf(runs.values()), gap, previous);
+    return new Attached(last, share.runs(), gap, previous.isPresent() ? previous : elsewhere);
   }
 
   /**
@@ -249,7 +264,63 @@ public final class StreamSession {
     }
     holding = null;
     detachedAtNanos = nowNanos;
+    share.release(holder);
     return true;
+  }
+
+  /**
+   * The holder {@code holder} lost the session to a connection on another instance: it gets nothing
+   * more, and the session's record already names its new holder, so nothing is released.
+   *
+   * @return whether {@code holder} held the session here
+   */
+  public synchronized boolean supersededElsewhere(String holder) {
+    if (holding == null || !holding.subscriber.holder().equals(holder)) {
+      return false;
+    }
+    holding = null;
+    return true;
+  }
+
+  /**
+   * An event another instance stored (a run there, or its end by the member that noticed its
+   * instance was lost), for a live holder here: sent when it is the next one, dropped when the
+   * holder has it already; when events are missing between (the cluster's bus does not promise
+   * order across instances, nor delivery), the holder catches up from the log by {@link #pull}.
+   *
+   * @return whether the holder is behind and must pull
+   */
+  public synchronized boolean deliver(long seq, String text) {
+    Holding h = holding;
+    if (h == null || !h.live || h.stalled || seq <= h.cursor) {
+      return false;
+    }
+    if (seq == h.cursor + 1) {
+      h.cursor = seq;
+      h.subscriber.send(text);
+      return false;
+    }
+    h.live = false;
+    return true;
+  }
+
+  /**
+   * Whether a live holder here has not been sent every event the log holds (a message of the
+   * cluster's bus was lost); it then catches up by {@link #pull}. Answers false when nobody holds
+   * the session here.
+   */
+  public synchronized boolean behind() {
+    Holding h = holding;
+    if (h == null || !h.live || h.stalled || log.lastSeq() <= h.cursor) {
+      return false;
+    }
+    h.live = false;
+    return true;
+  }
+
+  /** The connection that holds the session here, if any. */
+  public synchronized Optional<String> holder() {
+    return Optional.ofNullable(holding).map(h -> h.subscriber.holder());
   }
 
   /**
@@ -288,25 +359,22 @@ public final class StreamSession {
    */
   public synchronized long emit(EventType type, String runId, JsonObjectBuilder data) {
     JsonObject body = data.build();
-    String[] text = new String[1];
-    long seq =
+    Instant ts = Instant.now();
+    StoredEvent stored =
         log.append(
-            assigned -> {
-              text[0] =
-                  ENCODER.encode(
-                      new ServerMessage.Event(assigned, type, runId, Instant.now(), body));
-              return text[0];
-            });
+            assigned -> ENCODER.encode(new ServerMessage.Event(assigned, type, runId, ts, body)));
+    long seq = stored.seq();
     if (type == EventType.AGENT_STARTED) {
-      runs.put(runId, new RunInFlight(runId, body.getString("agent", ""), seq));
+      share.runStarted(new RunInFlight(runId, body.getString("agent", ""), seq));
     } else if (type.isTerminal()) {
-      runs.remove(runId);
+      share.runEnded(runId);
     }
     Holding h = holding;
     if (h != null && h.live && !h.stalled) {
       h.cursor = seq;
-      h.subscriber.send(text[0]);
+      h.subscriber.send(stored.text());
     }
+    share.stored(stored);
     return seq;
   }
 
@@ -317,7 +385,7 @@ public final class StreamSession {
 
   /** The session's runs in flight, oldest first. */
   public synchronized List<RunInFlight> runs() {
-    return List.copyOf(runs.values());
+    return share.runs();
   }
 
   public synchronized Info info() {
@@ -328,7 +396,12 @@ public final class StreamSession {
         log.lastSeq(),
         log.size(),
         log.bytes(),
-        List.copyOf(runs.values()));
+        share.runs());
+  }
+
+  /** What the log holds after {@code seq}: for the member that ends a lost instance's runs. */
+  public synchronized Replay history(long seq) {
+    return log.after(seq);
   }
 
   /** The events the log holds, parsed: for diagnostics and tests, not for the hot path. */

@@ -43,7 +43,7 @@ class LocalEventLogTest {
     LocalEventLog log = log(10, PLENTY);
     List<Long> assigned = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      assigned.add(log.append(seq -> "e" + seq));
+      assigned.add(log.append(seq -> "e" + seq).seq());
     }
 
     assertThat(assigned).containsExactly(1L, 2L, 3L, 4L, 5L);
@@ -172,7 +172,7 @@ class LocalEventLogTest {
     assertThat(log.lastSeq()).isEqualTo(3);
     assertThat(log.after(1)).isEqualTo(new Replay.Gap(2, 3, List.of()));
 
-    assertThat(log.append(seq -> "e" + seq)).isEqualTo(4);
+    assertThat(log.append(seq -> "e" + seq).seq()).isEqualTo(4);
     assertThat(log.after(3)).isEqualTo(new Replay.Complete(List.of(new StoredEvent(4, "e4"))));
     assertThat(log.after(0)).isEqualTo(new Replay.Gap(1, 3, List.of(new StoredEvent(4, "e4"))));
   }
@@ -192,7 +192,7 @@ class LocalEventLogTest {
     assertThatThrownBy(() -> log.append(seq -> null)).isInstanceOf(NullPointerException.class);
 
     assertThat(log.lastSeq()).isEqualTo(1);
-    assertThat(log.append(seq -> "e" + seq)).isEqualTo(2);
+    assertThat(log.append(seq -> "e" + seq).seq()).isEqualTo(2);
     assertThat(seqs(log.after(0))).containsExactly(1L, 2L);
   }
 
@@ -222,7 +222,7 @@ class LocalEventLogTest {
                 go.await();
                 List<Long> mine = new ArrayList<>();
                 for (int i = 0; i < perThread; i++) {
-                  mine.add(log.append(seq -> thread + ":" + seq));
+                  mine.add(log.append(seq -> thread + ":" + seq).seq());
                 }
                 return mine;
               }));
