@@ -156,6 +156,11 @@ public final class Benchmark {
         }
       }
     }
+    if (servers.contains(Kind.AGENTWIRE) && wanted("cluster")) {
+      log("cluster: event latency on one instance and on two clustered ones");
+      clusterLatency = ClusterLatency.measure(work, "full".equals(mode) ? 300 : 10);
+      log("cluster: " + clusterLatency);
+    }
     JsonObject report = report((System.nanoTime() - t0) / 1e9);
     Path json = work.resolve("result-" + mode + ".json");
     Files.writeString(json, pretty(report));
@@ -542,6 +547,9 @@ public final class Benchmark {
 
   private long lastOverflows;
 
+  /** {@link ClusterLatency}'s figures, when measured. */
+  private JsonObject clusterLatency;
+
   private JsonObject cpuLoad(Server s, int round, List<String> extra) throws Exception {
     return cpuLoad(s, round, "loop", extra);
   }
@@ -746,6 +754,7 @@ public final class Benchmark {
                 : "mvn -B -Pbench package -Dbench.mode=smoke")
         .add("machine", machine)
         .add("results", all)
+        .add("cluster", clusterLatency == null ? JsonValue.NULL : clusterLatency)
         .build();
   }
 

@@ -426,7 +426,42 @@ final class Report {
         .append(
             "frame on the same Payara Micro and Tyrus, with no token, state machine or JSON: agentwire/bare\n")
         .append("is the cost of agentwire's lifecycle. It has no runs.\n");
+    if (report.get("cluster") instanceof JsonObject c) {
+      cluster(md, c);
+    }
     return md.toString();
+  }
+
+  /** What a cluster costs an event ({@link ClusterLatency}). */
+  private static void cluster(StringBuilder md, JsonObject c) {
+    md.append("\n## Cluster: an event's latency\n\n")
+        .append("From an event's `ts` (on the server, before it is stored) to its arrival at a")
+        .append(" client on loopback, ms, over ")
+        .append(c.getInt("runs"))
+        .append(" `analyze` runs each (7 events, 20 ms apart), measured one after the other in")
+        .append(" the same run.\n\n")
+        .append("| | events | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|\n");
+    for (String k : List.of("single", "sameMember", "crossMember")) {
+      JsonObject s = c.getJsonObject(k);
+      md.append("| ")
+          .append(
+              switch (k) {
+                case "single" -> "one instance, `--nocluster` (baseline)";
+                case "sameMember" -> "cluster, run and client on one member (synchronous backup)";
+                default -> "cluster, run on A, client on B (backup, then the bus)";
+              })
+          .append(" | ")
+          .append(s.getInt("events"));
+      for (String p : List.of("p50Ms", "p90Ms", "p99Ms", "maxMs")) {
+        md.append(" | ").append(s.getJsonNumber(p));
+      }
+      md.append(" |\n");
+    }
+    md.append("\nRatios against the baseline: ");
+    JsonObject ratios = c.getJsonObject("ratios");
+    md.append(
+            String.join(", ", ratios.keySet().stream().map(k -> k + " " + ratios.get(k)).toList()))
+        .append(".\n");
   }
 
   /** Renders a result again: {@code Report <result.json> <BENCHMARKS.md>}. */

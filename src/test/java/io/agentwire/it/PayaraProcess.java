@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * that signal or end the process itself (Arquillian's container must outlive its tests). Closing it
  * kills the process if it is still alive, so a failed test leaves nothing running.
  */
-final class PayaraProcess implements AutoCloseable {
+public final class PayaraProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
@@ -34,7 +34,7 @@ final class PayaraProcess implements AutoCloseable {
    * Starts Payara Micro with {@code settings} as system properties (which MicroProfile Config reads
    * before the WAR's defaults) and waits, bounded, until {@code /health/ready} is UP.
    */
-  static PayaraProcess start(String name, Map<String, String> settings) throws IOException {
+  public static PayaraProcess start(String name, Map<String, String> settings) throws IOException {
     return start(name, settings, List.of("--nohazelcast"));
   }
 
@@ -42,7 +42,7 @@ final class PayaraProcess implements AutoCloseable {
    * As {@link #start(String, Map)}, with {@code grid} as Payara Micro's data grid flags ({@code
    * --nohazelcast}, {@code --nocluster}, or the {@code --clustermode} flags of a cluster).
    */
-  static PayaraProcess start(String name, Map<String, String> settings, List<String> grid)
+  public static PayaraProcess start(String name, Map<String, String> settings, List<String> grid)
       throws IOException {
     Path build = Path.of(System.getProperty("agentwire.buildDirectory", "target"));
     Path log = build.resolve(name + ".log");
@@ -97,7 +97,7 @@ final class PayaraProcess implements AutoCloseable {
     return payara;
   }
 
-  URL base() {
+  public URL base() {
     return base;
   }
 
@@ -121,7 +121,7 @@ final class PayaraProcess implements AutoCloseable {
   }
 
   /** A free TCP port on loopback, for a data grid member. */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket free = new ServerSocket(0)) {
       return free.getLocalPort();
     }
@@ -148,7 +148,7 @@ final class PayaraProcess implements AutoCloseable {
     }
   }
 
-  String logText() throws IOException {
+  public String logText() throws IOException {
     return Files.readString(log);
   }
 

@@ -343,6 +343,9 @@ class SessionsIT {
     assertThat(session.getString("subject")).isEqualTo("listed");
     assertThat(session.getString("connectionId")).isEqualTo(ready.getString("connectionId"));
     assertThat(all.body()).doesNotContain(ready.getString("resumeToken"));
+    assertThat(all.json().getJsonObject("cluster").getBoolean("clustered"))
+        .as("one instance with --nocluster keeps its sessions in memory")
+        .isFalse();
     assertThat(Http.metric(base, "agentwire_sessions", "state", "attached")).isPositive();
     ws.close();
   }

@@ -65,10 +65,26 @@ public class DiagnosticsResource {
         .add("strictness", readiness.strictness().name().toLowerCase())
         .add("connectionsByState", states)
         .add("sessionCount", sessions.count())
+        .add("cluster", cluster())
         .add("racePatterns", patterns)
         .add("connections", live)
         .add("sessions", held)
         .build();
+  }
+
+  /** Whether sessions live in the data grid, and this member's view of the cluster. */
+  private JsonObject cluster() {
+    JsonObjectBuilder b = Json.createObjectBuilder();
+    sessions
+        .cluster()
+        .ifPresentOrElse(
+            c ->
+                b.add("clustered", true)
+                    .add("member", c.member())
+                    .add("members", c.members())
+                    .add("failureDetectionSeconds", c.failureDetectionSeconds()),
+            () -> b.add("clustered", false));
+    return b.build();
   }
 
   @GET

@@ -12,6 +12,7 @@ import com.hazelcast.topic.Message;
 import com.hazelcast.topic.MessageListener;
 import io.agentwire.protocol.entity.EventType;
 import io.agentwire.protocol.entity.ServerMessage.RunInFlight;
+import io.agentwire.session.entity.ClusterInfo;
 import io.agentwire.session.entity.GridEventLog;
 import io.agentwire.session.entity.Replay;
 import io.agentwire.session.entity.ResumeOutcome;
@@ -165,15 +166,57 @@ public final class GridSessions {
    * Whether {@code hz} is part of a cluster that other members may join (not {@code --nocluster}).
    */
   public static boolean clustered(HazelcastInstance hz) {
-    var join = hz.getConfig().getNetworkConfig().getJoin();
+    return clustered(hz.getConfig().getNetworkConfig().getJoin());
+  }
+
+  /**
+   * Payara's discovery strategy for the domain mode, which {@code --nocluster} also gets (with
+   * clustering disabled: the data grid then runs alone); read from Payara's {@code
+   * HazelcastCore.buildConfiguration} of 7.2026.11 ({@code javap -c}): tcpip and multicast enable
+   * their joins, {@code kubernetes} its Kubernetes config, {@code dns} a discovery service
+   * provider, and every other mode adds this strategy.
+   */
+  static final String DOMAIN_DISCOVERY = "fish.payara.nucleus.hazelcast.DomainDiscoveryStrategy";
+
+  /**
+   * Whether a join configuration lets other Payara Micro instances join: tcpip, multicast,
+   * Kubernetes, DNS or another discovery strategy than Payara's domain discovery. The domain mode
+   * (joining a Payara Server domain) counts as one instance.
+   */
+  static boolean clustered(com.hazelcast.config.JoinConfig join) {
+    var discovery = join.getDiscoveryConfig();
     return join.getTcpIpConfig().isEnabled()
         || join.getMulticastConfig().isEnabled()
         || join.getKubernetesConfig().isEnabled()
-        || !join.getDiscoveryConfig().getDiscoveryStrategyConfigs().isEmpty();
+        || discovery.getDiscoveryServiceProvider() != null
+        || discovery.getDiscoveryStrategyConfigs().stream()
+            .anyMatch(c -> !DOMAIN_DISCOVERY.equals(c.getClassName()));
   }
 
   public void stop() {
     bus.removeMessageListener(subscription);
+  }
+
+  /**
+   * After how many seconds without a heartbeat Hazelcast removes a member: its configuration's
+   * {@code hazelcast.max.no.heartbeat.seconds}, else the system property of that name, else
+   * Hazelcast's default, 60.
+   */
+  public long failureDetectionSeconds() {
+    String name = "hazelcast.max.no.heartbeat.seconds";
+    String value = hz.getConfig().getProperty(name);
+    if (value == null) {
+      value = System.getProperty(name, "60");
+    }
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return 60;
+    }
+  }
+
+  public ClusterInfo info() {
+    return new ClusterInfo(self, hz.getCluster().getMembers().size(), failureDetectionSeconds());
   }
 
   /** This member's id in the cluster. */
@@ -216,6 +259,7 @@ public final class GridSessions {
                           }));
       if (claimed != null && claimed.getJsonNumber("expiredAt").longValue() == 0) {
         StreamSession view = view(id, record.getString("subject"), token);
+        view.learnToken(token);
         view.claimed(System.nanoTime());
         return new SessionGrant(view, OptionalLong.of(request.lastSeq()), Optional.empty());
       }

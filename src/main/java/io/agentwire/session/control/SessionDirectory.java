@@ -1,5 +1,6 @@
 package io.agentwire.session.control;
 
+import io.agentwire.session.entity.ClusterInfo;
 import io.agentwire.session.entity.SessionGrant;
 import io.agentwire.session.entity.SessionRequest;
 import io.agentwire.session.entity.StreamSession;
@@ -32,5 +33,10 @@ public interface SessionDirectory {
    */
   default boolean cancelElsewhere(String sessionId, String runId) {
     return false;
+  }
+
+  /** This instance's place in the cluster; empty on one instance ({@code --nocluster}). */
+  default Optional<ClusterInfo> cluster() {
+    return Optional.empty();
   }
 }

@@ -3,6 +3,7 @@ package io.agentwire.session.control;
 import com.hazelcast.core.HazelcastInstance;
 import io.agentwire.readiness.control.InstanceLifecycle;
 import io.agentwire.readiness.control.ReadinessSettings;
+import io.agentwire.session.entity.ClusterInfo;
 import io.agentwire.session.entity.ClusterNotice;
 import io.agentwire.session.entity.SessionEnded;
 import io.agentwire.session.entity.SessionGrant;
@@ -65,6 +66,16 @@ public class Sessions implements SessionDirectory {
   @ConfigProperty(name = "agentwire.session.max-per-subject", defaultValue = "32")
   int maxPerSubject;
 
+  /**
+   * Within this time of an instance's death another member ends its runs {@code instance_lost}
+   * (PROTOCOL section 6). Hazelcast removes a silent member after {@code
+   * hazelcast.max.no.heartbeat.seconds}, a system property set before the grid starts ({@code
+   * payara-config/cluster.properties}); the instance warns when that is not shorter.
+   */
+  @Inject
+  @ConfigProperty(name = "agentwire.cluster.member-timeout", defaultValue = "PT30S")
+  Duration memberTimeout;
+
   @Inject Event<SessionEnded> ended;
   @Inject ReadinessSettings readiness;
   @Inject InstanceLifecycle instance;
@@ -120,6 +131,19 @@ public class Sessions implements SessionDirectory {
               + ", "
               + hz.get().getCluster().getMembers().size()
               + " member(s) now)");
+      long detection = grid.failureDetectionSeconds();
+      // The sweep that ends a lost member's runs comes at most a tick (1 s) after its removal.
+      if (detection + 1 >= memberTimeout.toSeconds()) {
+        LOG.log(
+            Level.WARNING,
+            "Hazelcast removes a silent member after "
+                + detection
+                + " s (hazelcast.max.no.heartbeat.seconds), so the runs of an instance that dies"
+                + " without closing its connections end later than agentwire.cluster.member-timeout"
+                + " ("
+                + memberTimeout
+                + "): start Payara Micro with --systemproperties payara-config/cluster.properties");
+      }
     }
     table =
         new SessionTable(
@@ -197,6 +221,10 @@ public class Sessions implements SessionDirectory {
       if (grid != null) {
         grid.sweep();
       }
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.WARNING, "cluster session sweep failed (retried next tick): " + e, e);
+    }
+    try {
       table.sweep();
     } catch (RuntimeException | Error e) {
       LOG.log(Level.ERROR, "session sweep failed", e);
@@ -226,6 +254,11 @@ public class Sessions implements SessionDirectory {
   @Override
   public long attached() {
     return grid != null ? grid.attached() : table.attached();
+  }
+
+  @Override
+  public Optional<ClusterInfo> cluster() {
+    return grid == null ? Optional.empty() : Optional.of(grid.info());
   }
 
   @Override

@@ -106,7 +106,7 @@ public final class StreamSession {
 
   private final String id;
   private final String subject;
-  private final String resumeToken;
+  private volatile String resumeToken;
   private final EventLog log;
   private final SessionShare share;
   private Holding holding;
@@ -157,6 +157,16 @@ public final class StreamSession {
   /** The secret a client resumes with: for {@code ready} only, never for a log or diagnostics. */
   public String resumeToken() {
     return resumeToken;
+  }
+
+  /**
+   * A view this instance made without the token (to end the runs of a lost member) learns it when a
+   * client resumes the session here; a token it has is never replaced.
+   */
+  public synchronized void learnToken(String token) {
+    if (resumeToken.isEmpty()) {
+      resumeToken = Objects.requireNonNull(token, "token");
+    }
   }
 
   public synchronized long lastSeq() {
