@@ -121,6 +121,22 @@ class KubernetesManifestIT {
     assertThat(known).as("the flags Payara Micro accepts").containsAll(flags);
   }
 
+  /** The image holds payara-config/ at /opt/payara/agentwire-config/ (src/main/docker). */
+  @Test
+  void everyConfigurationFileTheArgumentsNameExists() {
+    String prefix = "/opt/payara/agentwire-config/";
+    List<String> files =
+        strings(container, "args").stream().filter(a -> a.startsWith(prefix)).toList();
+    assertThat(files)
+        .as("boot commands, logging and the cluster's failure detection")
+        .contains(prefix + "cluster.properties");
+    for (String f : files) {
+      assertThat(java.nio.file.Path.of("payara-config", f.substring(prefix.length())))
+          .as("%s in the image", f)
+          .isRegularFile();
+    }
+  }
+
   // --- helpers ---
 
   /** The flags {@code java -jar payara-micro.jar --help} lists. */
