@@ -144,7 +144,12 @@ test("connects with access_token and the agentwire.v1 subprotocol, resolves at r
   assert.equal(s.url.searchParams.get("resume"), null);
   assert.deepEqual(s.protocols, [SUBPROTOCOL]);
   assert.equal(h.client.state, "connecting");
+  const opens = [];
+  h.client.addEventListener("open", (e) => opens.push(e.detail));
   s.open();
+  // Transport ready is not application ready: open is told, the state waits for `ready`.
+  assert.deepEqual(opens, [{ resuming: false }]);
+  assert.equal(h.client.state, "connecting");
   s.deliver(ready());
   const r = await p;
   assert.equal(r.sessionId, "s1");

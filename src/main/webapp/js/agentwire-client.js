@@ -128,6 +128,8 @@ export function backoffDelay(attempt, o = {}) {
 /**
  * One agentwire session over as many connections as it takes. Events (`addEventListener`):
  * - `state`: `{state, code?, reason?, action?, delayMs?, attempt?}` ({@link ClientState});
+ * - `open`: `{resuming}`: the WebSocket is open (transport ready); `ready` (application ready)
+ *   comes after the server's set-up;
  * - `ready`: the server's {@link ReadyMessage}, on every connection;
  * - `event`: an {@link AgentwireEvent}: each seq of the session once, in order, across reconnects;
  * - `gap`: `{from, to}`: seqs the server no longer held when the client resumed;
@@ -307,6 +309,10 @@ export class AgentwireClient extends EventTarget {
       if (socket !== this.socket) return;
       this.socket = null;
       this.#closed(c.code || 1006, c.reason ?? "");
+    };
+    socket.onopen = () => {
+      if (socket !== this.socket) return;
+      this.dispatchEvent(new CustomEvent("open", { detail: { resuming: this.resumeToken !== null } }));
     };
     socket.onerror = () => {}; // a close event always follows
   }

@@ -173,6 +173,53 @@ class DefendedConnectionIT {
   }
 
   @Test
+  void letsAPageOfThisServerItselfIn() throws Exception {
+    // RawWs sends Host: 127.0.0.1:<port>; the page's Origin names the same authority, as the
+    // console at / does. Not in allowed-origins: only agentwire.security.allow-same-origin lets
+    // it in.
+    try (RawWs raw =
+        RawWs.open(
+            base,
+            null,
+            Map.of(
+                "Origin",
+                "http://127.0.0.1:" + base.getPort(),
+                "Authorization",
+                "Bearer " + token("same-origin")))) {
+      assertThat(raw.status()).isEqualTo(101);
+      assertThat(raw.next().text()).contains("\"type\":\"ready\"");
+    }
+    try (RawWs raw =
+        RawWs.open(
+            base,
+            null,
+            Map.of(
+                "Origin",
+                "http://127.0.0.1:" + (base.getPort() + 1),
+                "Authorization",
+                "Bearer " + token("other-port")))) {
+      assertThat(raw.status()).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void refusesTwoOriginHeadersEvenWhenTheFirstIsAllowed() throws Exception {
+    // The value's CRLF makes RawWs write two Origin header lines: allowed, then evil.
+    try (RawWs raw =
+        RawWs.open(
+            base,
+            null,
+            Map.of(
+                "Origin",
+                "https://app.agentwire.example\r\nOrigin: https://evil.example",
+                "Authorization",
+                "Bearer " + token("two-origins")))) {
+      assertThat(raw.status()).isEqualTo(403);
+      assertThat(raw.body()).contains("\"error\":\"forbidden_origin\"");
+    }
+  }
+
+  @Test
   void refusesForeignSubprotocolsWith400AndSelectsOurs() throws Exception {
     try (RawWs raw =
         RawWs.open(

@@ -288,6 +288,31 @@ class DevelopmentProfileIT {
     assertThat(answer.json().getString("message")).isEqualTo("groups must be a list of strings");
   }
 
+  @Test
+  void aDevelopmentTokenLivesAsLongAsAskedWithinOneDay() {
+    Http.Answer answer =
+        Http.post(base, "/api/dev/token", "{\"sub\":\"short\",\"expiresInSeconds\":7}");
+    assertThat(answer.status()).isEqualTo(200);
+    String payload = answer.json().getString("token").split("\\.")[1];
+    JsonObject claims =
+        Json.createReader(
+                new StringReader(
+                    new String(
+                        java.util.Base64.getUrlDecoder().decode(payload),
+                        java.nio.charset.StandardCharsets.UTF_8)))
+            .readObject();
+    assertThat(claims.getJsonNumber("exp").longValue() - claims.getJsonNumber("iat").longValue())
+        .isEqualTo(7);
+
+    for (String bad : List.of("0", "86401", "1.5", "\"60\"", "-3", "1e30")) {
+      Http.Answer refused =
+          Http.post(base, "/api/dev/token", "{\"sub\":\"x\",\"expiresInSeconds\":" + bad + "}");
+      assertThat(refused.status()).as(bad).isEqualTo(400);
+      assertThat(refused.json().getString("message"))
+          .isEqualTo("expiresInSeconds must be an integer from 1 to 86400");
+    }
+  }
+
   // --- agent runs ---
 
   /** The original failing test: connect, authenticate, run an agent, receive its events in time. */

@@ -29,6 +29,11 @@ public class HandshakeFilter extends HttpFilter {
   @ConfigProperty(name = "agentwire.security.allowed-origins")
   java.util.Optional<String> allowedOrigins;
 
+  // A page served by this server itself (the console at /) may connect: README, "Origins".
+  @Inject
+  @ConfigProperty(name = "agentwire.security.allow-same-origin", defaultValue = "true")
+  boolean allowSameOrigin;
+
   private OriginPolicy origins;
 
   @Override
@@ -40,7 +45,15 @@ public class HandshakeFilter extends HttpFilter {
   protected void doFilter(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws IOException, ServletException {
-    if (!origins.allows(request.getHeader("Origin"))) {
+    var originHeaders = Collections.list(request.getHeaders("Origin"));
+    // RFC 6454 section 7.3: a user agent sends at most one Origin header. Two of them come from
+    // no browser, and checking only the first would let the second through to code that reads it.
+    if (originHeaders.size() > 1) {
+      refuse(response, 403, "forbidden_origin", "more than one Origin header");
+      return;
+    }
+    String origin = originHeaders.isEmpty() ? null : originHeaders.get(0);
+    if (!origins.allows(origin, request.getHeader("Host"), allowSameOrigin)) {
       refuse(response, 403, "forbidden_origin", "origin not allowed");
       return;
     }

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -22,12 +23,17 @@ import java.util.List;
 /**
  * {@code POST /api/dev/token}: a token signed with the development key, for trying the service
  * locally. Answers 404 unless the strictness serves development tokens (permissive).
+ *
+ * <p>Body: {@code {"sub": "...", "groups": ["..."], "expiresInSeconds": 60}}; the lifetime is
+ * optional (1 to 86400 seconds, one hour by default), so that a page can try what happens when a
+ * token runs out (close 4401, then the client's token callback).
  */
 @Path("dev/token")
 @ApplicationScoped
 public class DevelopmentTokenResource {
 
   private static final Duration LIFETIME = Duration.ofHours(1);
+  private static final long MAX_SECONDS = Duration.ofDays(1).toSeconds();
 
   @Inject ReadinessSettings readiness;
   @Inject DevelopmentTokens tokens;
@@ -53,7 +59,18 @@ public class DevelopmentTokenResource {
     } else {
       return badRequest("groups must be a list of strings");
     }
-    String token = tokens.mint(subject.getString(), groups, LIFETIME);
+    JsonValue expires = request.get("expiresInSeconds");
+    Duration lifetime = LIFETIME;
+    if (expires != null && expires != JsonValue.NULL) {
+      if (!(expires instanceof JsonNumber n)
+          || !n.isIntegral()
+          || n.bigDecimalValue().compareTo(java.math.BigDecimal.ONE) < 0
+          || n.bigDecimalValue().compareTo(java.math.BigDecimal.valueOf(MAX_SECONDS)) > 0) {
+        return badRequest("expiresInSeconds must be an integer from 1 to " + MAX_SECONDS);
+      }
+      lifetime = Duration.ofSeconds(n.longValue());
+    }
+    String token = tokens.mint(subject.getString(), groups, lifetime);
     return Response.ok(Json.createObjectBuilder().add("token", token).build()).build();
   }
 
