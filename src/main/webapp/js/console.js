@@ -472,7 +472,7 @@ function renderReadyChart(samples) {
     const h = (100 * b.n) / max;
     const rect = document.createElementNS(ns, "rect");
     rect.setAttribute("x", String(i * w + 2));
-    rect.setAttribute("y", String(110 - h));
+    rect.setAttribute("y", String(125 - h));
     rect.setAttribute("width", String(w - 4));
     rect.setAttribute("height", String(Math.max(h, b.n > 0 ? 2 : 0.5)));
     rect.setAttribute("class", b.n > 0 ? "bar" : "bar empty");
@@ -481,12 +481,12 @@ function renderReadyChart(samples) {
     rect.append(title);
     const text = document.createElementNS(ns, "text");
     text.setAttribute("x", String(i * w + w / 2));
-    text.setAttribute("y", "128");
+    text.setAttribute("y", "148");
     text.setAttribute("class", "axis");
     text.textContent = b.label;
     const n = document.createElementNS(ns, "text");
     n.setAttribute("x", String(i * w + w / 2));
-    n.setAttribute("y", String(106 - h));
+    n.setAttribute("y", String(121 - h));
     n.setAttribute("class", "value");
     n.textContent = b.n > 0 ? String(b.n) : "";
     svg.append(rect, text, n);

@@ -49,4 +49,18 @@ class ProductionProfileIT {
   void developmentTokensAreNotServed() {
     assertThat(Http.post(base, "/api/dev/token", "{\"sub\":\"x\"}").status()).isEqualTo(404);
   }
+
+  @Test
+  void theConsoleIsServedAndAsksForAToken() {
+    Http.Answer page = Http.get(base, "/", null);
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.header("Content-Type")).get().asString().startsWith("text/html");
+    assertThat(page.body()).contains("id=\"pasted-token\"").contains("js/console.js");
+    // How the console finds out that development tokens are not served: 404 for an empty body.
+    assertThat(Http.post(base, "/api/dev/token", "{}").status()).isEqualTo(404);
+    Http.Answer client = Http.get(base, "/js/agentwire-client.js", null);
+    assertThat(client.status()).isEqualTo(200);
+    assertThat(client.header("Content-Type")).get().asString().contains("javascript");
+    assertThat(client.body()).contains("export class AgentwireClient");
+  }
 }

@@ -259,6 +259,9 @@ public final class GridSessions {
                           }));
       if (claimed != null && claimed.getJsonNumber("expiredAt").longValue() == 0) {
         StreamSession view = view(id, record.getString("subject"), token);
+        // A view made here before (an earlier resume on this member) knows the acknowledged seq
+        // of its making; the client may have acknowledged more on another member since.
+        view.acknowledge(claimed.getJsonNumber("acked").longValue());
         view.learnToken(token);
         view.claimed(System.nanoTime());
         return new SessionGrant(view, OptionalLong.of(request.lastSeq()), Optional.empty());
