@@ -10,6 +10,7 @@ const MAX_EVENTS_SHOWN = 2000;
 /** What each close code means and what the client does next (PROTOCOL section 8). */
 const CLOSE_MEANING = {
   1000: "normal close",
+  1002: "protocol error (a frame that breaks RFC 6455)",
   1001: "going away (page or client closed), or idle for two heartbeats",
   1003: "binary frame: text frames only",
   1006: "connection lost without a close (network, sleep, server gone)",
@@ -32,6 +33,7 @@ const ACTION_TEXT = {
 };
 
 export function meaning(code) {
+  if (Number.isNaN(code)) return "codes the protocol does not name (chosen by clients)";
   if (CLOSE_MEANING[code]) return CLOSE_MEANING[code];
   if (code >= 4000 && code <= 4499) return "may reconnect";
   if (code >= 4500 && code <= 4999) return "must not reconnect";

@@ -355,15 +355,23 @@ class ConsoleBrowserIT {
         .toList();
   }
 
+  // The operator view is rendered again at every refresh: each value is read in one script, not
+  // through an element that the next refresh may have replaced.
+
   private long chartCount() {
-    String n = driver.findElement(By.id("ready-chart")).getAttribute("data-count");
-    return n == null ? 0 : (long) Double.parseDouble(n);
+    return number("return document.getElementById('ready-chart').dataset.count ?? '0'", List.of());
   }
 
   private long counter(String table, String key) {
-    List<WebElement> cells =
-        driver.findElements(By.cssSelector("#" + table + " tr[data-key='" + key + "'] td.count"));
-    return cells.isEmpty() ? 0 : Long.parseLong(cells.get(0).getText().split(" ")[0]);
+    return number(
+        "const td = document.querySelector('#' + arguments[0] + ' tr[data-key=\"' + arguments[1]"
+            + " + '\"] td.count'); return td ? td.textContent.split(' ')[0] : '0'",
+        List.of(table, key));
+  }
+
+  private long number(String script, List<Object> args) {
+    Object value = js(script, args.toArray());
+    return (long) Double.parseDouble(String.valueOf(value));
   }
 
   /** All closes the page shows, of every code. */
@@ -377,9 +385,10 @@ class ConsoleBrowserIT {
   }
 
   private long byState(String state) {
-    List<WebElement> cells =
-        driver.findElements(By.cssSelector("#by-state li[data-state=" + state + "] .count"));
-    return cells.isEmpty() ? 0 : Long.parseLong(cells.get(0).getText());
+    return number(
+        "const c = document.querySelector('#by-state li[data-state=' + arguments[0] + '] .count');"
+            + " return c ? c.textContent : '0'",
+        List.of(state));
   }
 
   private String text(String id) {

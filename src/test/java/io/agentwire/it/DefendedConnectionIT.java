@@ -3,6 +3,7 @@ package io.agentwire.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentwire.security.TestTokens;
+import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -416,6 +417,262 @@ class DefendedConnectionIT {
   }
 
   // --- logs ---
+
+  // --- RFC 6455 at the edges, HTTP answers, logs (issue 12) ---
+
+  private static final String NONCE = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+
+  static Stream<Arguments> handshakesToRefuse() {
+    String fifteen = java.util.Base64.getEncoder().encodeToString(new byte[15]);
+    return Stream.of(
+        Arguments.of("POST", "HTTP/1.1", NONCE + "Content-Length: 0\r\n", 405, "bad_handshake"),
+        Arguments.of("PUT", "HTTP/1.1", NONCE + "Content-Length: 0\r\n", 405, "bad_handshake"),
+        Arguments.of("GET", "HTTP/1.0", NONCE, 400, "bad_handshake"),
+        Arguments.of("GET", "HTTP/1.1", "Sec-WebSocket-Key: not-a-nonce\r\n", 400, "bad_handshake"),
+        Arguments.of(
+            "GET", "HTTP/1.1", "Sec-WebSocket-Key: " + fifteen + "\r\n", 400, "bad_handshake"),
+        Arguments.of("GET", "HTTP/1.1", "", 400, "bad_handshake"),
+        Arguments.of("GET", "HTTP/1.1", NONCE + NONCE, 400, "bad_handshake"));
+  }
+
+  @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+  @MethodSource("handshakesToRefuse")
+  void handshakesThatRfc6455RefusesAreRefusedAsJson(
+      String method, String version, String extra, int status, String error) throws Exception {
+    String auth = "Authorization: Bearer " + token("handshake") + "\r\n";
+    RawWs.HttpAnswer answer =
+        RawWs.exchange(base, RawWs.handshake(base, method, "/ws", version, extra + auth));
+
+    assertThat(answer.status()).as(answer.head()).isEqualTo(status);
+    assertThat(answer.head()).containsIgnoringCase("content-type: application/json");
+    assertThat(
+            Json.createReader(new java.io.StringReader(answer.body()))
+                .readObject()
+                .getString("error"))
+        .isEqualTo(error);
+    if (status == 405) {
+      assertThat(answer.head()).containsIgnoringCase("allow: GET");
+    }
+  }
+
+  @Test
+  void aWebSocketVersionOtherThan13Is426NamingTheVersion() throws Exception {
+    String request =
+        RawWs.handshake(base, "GET", "/ws", "HTTP/1.1", NONCE)
+            .replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8");
+    RawWs.HttpAnswer answer = RawWs.exchange(base, request);
+
+    assertThat(answer.status()).isEqualTo(426);
+    assertThat(answer.head()).containsIgnoringCase("sec-websocket-version: 13");
+  }
+
+  @Test
+  void aPlainGetOfTheWebSocketPathSaysToUpgrade() throws Exception {
+    RawWs.HttpAnswer answer =
+        RawWs.exchange(base, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+    assertThat(answer.status()).isEqualTo(426);
+    assertThat(answer.body()).contains("\"error\":\"upgrade_required\"");
+  }
+
+  @Test
+  void anUnmaskedFrameIsAProtocolErrorNotAPong() throws Exception {
+    double defects = Http.metric(base, "agentwire_closes_total", "code", "1011");
+    try (RawWs raw = RawWs.open(base, null, Map.of("Authorization", "Bearer " + token("unmask")))) {
+      assertThat(raw.next().text()).contains("\"type\":\"ready\"");
+      byte[] ping = "{\"type\":\"ping\",\"id\":\"bare\"}".getBytes(StandardCharsets.UTF_8);
+      byte[] frame = new byte[2 + ping.length];
+      frame[0] = (byte) 0x81;
+      frame[1] = (byte) ping.length; // the mask bit is not set
+      System.arraycopy(ping, 0, frame, 2, ping.length);
+      raw.sendRaw(frame);
+
+      RawWs.Frame answer = nextNonPing(raw);
+      assertThat(answer.opcode()).as("a close, not a pong: %s", answer.text()).isEqualTo(0x8);
+      assertThat(answer.closeCode()).isEqualTo(1002);
+      assertThat(answer.closeReason()).isEqualTo("protocol error: unmasked frame");
+    }
+    assertThat(Http.metric(base, "agentwire_closes_total", "code", "1011")).isEqualTo(defects);
+  }
+
+  @Test
+  void framesDeclaringTwoToTheSixtyFourOrFiveMebibytesAreClientFaultsNot1011() throws Exception {
+    double defects = Http.metric(base, "agentwire_closes_total", "code", "1011");
+    try (RawWs raw = RawWs.open(base, null, Map.of("Authorization", "Bearer " + token("huge")))) {
+      assertThat(raw.next().text()).contains("\"type\":\"ready\"");
+      byte[] header = {(byte) 0x81, (byte) 0xFF, -1, -1, -1, -1, -1, -1, -1, -1, 1, 2, 3, 4};
+      raw.sendRaw(header);
+      RawWs.Frame close = raw.awaitClose();
+      assertThat(close.closeCode()).isEqualTo(1002);
+      assertThat(close.closeReason()).isEqualTo("protocol error: frame length");
+    }
+    try (RawWs raw = RawWs.open(base, null, Map.of("Authorization", "Bearer " + token("five")))) {
+      assertThat(raw.next().text()).contains("\"type\":\"ready\"");
+      int length = 5 * 1024 * 1024;
+      byte[] header = {
+        (byte) 0x81,
+        (byte) 0xFF,
+        0,
+        0,
+        0,
+        0,
+        (byte) (length >>> 24),
+        (byte) (length >>> 16),
+        (byte) (length >>> 8),
+        (byte) length,
+        1,
+        2,
+        3,
+        4
+      };
+      raw.sendRaw(header);
+      raw.sendRaw(new byte[64 * 1024]); // the start of the payload: refused before it is kept
+      RawWs.Frame close = raw.awaitClose();
+      assertThat(close.closeCode()).isEqualTo(1009);
+      assertThat(close.closeReason()).isEqualTo("message too big");
+    }
+    assertThat(Http.metric(base, "agentwire_closes_total", "code", "1011"))
+        .as("no client fault is answered as a server defect")
+        .isEqualTo(defects);
+  }
+
+  @Test
+  void resetsAtRandomPointsOfSetUpAreNoInvalidTransition() throws Exception {
+    double invalid =
+        Http.metric(base, "agentwire_race_patterns_total", "pattern", "invalid_state_transition");
+    double defects = Http.metric(base, "agentwire_closes_total", "code", "1011");
+    java.util.Random random = new java.util.Random(12);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<?>> all = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        // Where the reset lands: before the 101, or after it during set-up (token check, admission,
+        // session, ready). Not a wait for anything: the point of the fault.
+        long resetAfterNanos = random.nextInt(3_000_000);
+        boolean after101 = random.nextBoolean();
+        String auth = "Authorization: Bearer " + token("reset-" + (i % 97)) + "\r\n";
+        all.add(
+            pool.submit(
+                () -> {
+                  try (java.net.Socket s = new java.net.Socket("127.0.0.1", base.getPort())) {
+                    s.getOutputStream()
+                        .write(
+                            RawWs.handshake(base, "GET", "/ws", "HTTP/1.1", NONCE + auth)
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                    if (after101) {
+                      s.getInputStream().readNBytes(12); // "HTTP/1.1 101"
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(resetAfterNanos);
+                    s.setSoLinger(true, 0);
+                  }
+                  return null;
+                }));
+      }
+      for (var f : all) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    org.awaitility.Awaitility.await("every reset connection closed on the server")
+        .atMost(Ws.WAIT)
+        .until(
+            () ->
+                Stream.of("CONNECTING", "ACCEPTED", "AUTHENTICATED", "SERVICES_READY", "READY")
+                        .mapToDouble(st -> Http.metric(base, "agentwire_connections", "state", st))
+                        .sum()
+                    == 0);
+    assertThat(
+            Http.metric(
+                base, "agentwire_race_patterns_total", "pattern", "invalid_state_transition"))
+        .isEqualTo(invalid);
+    assertThat(Http.metric(base, "agentwire_closes_total", "code", "1011")).isEqualTo(defects);
+  }
+
+  @Test
+  void closeCodesClientsChooseMintNoMetricSeries() throws Exception {
+    long seriesBefore = closeSeries();
+    double otherBefore = Http.metric(base, "agentwire_closes_total", "code", "other");
+    for (int code = 4100; code < 4140; code++) {
+      try (RawWs raw =
+          RawWs.open(base, null, Map.of("Authorization", "Bearer " + token("code-" + code % 3)))) {
+        assertThat(raw.next().text()).contains("\"type\":\"ready\"");
+        raw.send(0x8, new byte[] {(byte) (code >> 8), (byte) code});
+        assertThat(raw.awaitClose().closeCode()).isEqualTo(code);
+      }
+    }
+    org.awaitility.Awaitility.await("the forty closes counted")
+        .atMost(Ws.WAIT)
+        .until(
+            () -> Http.metric(base, "agentwire_closes_total", "code", "other") >= otherBefore + 40);
+    assertThat(closeSeries())
+        .as("at most the one series 'other' more")
+        .isLessThanOrEqualTo(seriesBefore + 1);
+  }
+
+  private long closeSeries() {
+    return Http.get(base, "/metrics", null)
+        .body()
+        .lines()
+        .filter(l -> l.startsWith("agentwire_closes_total{"))
+        .count();
+  }
+
+  @Test
+  void noHttpErrorIsAnHtmlPage() throws Exception {
+    for (String[] probe :
+        new String[][] {
+          {"GET", "/no/such/page"},
+          {"GET", "/api/no-such-resource"},
+          {"DELETE", "/api/diagnostics"},
+          {"POST", "/api/dev/token"},
+          {"GET", "/_error"},
+        }) {
+      // Grizzly itself refuses a body on GET and DELETE, before the servlet container, with a bare
+      // 400 (README, abuse table): bodies go with POST only.
+      String body =
+          !probe[0].equals("POST")
+              ? "\r\n"
+              : "Content-Type: text/plain\r\nContent-Length: 9\r\n\r\nnot json!";
+      RawWs.HttpAnswer answer =
+          RawWs.exchange(
+              base,
+              probe[0]
+                  + " "
+                  + probe[1]
+                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                  + body);
+      assertThat(answer.status()).as("%s %s", probe[0], probe[1]).isBetween(400, 499);
+      assertThat(answer.head())
+          .as("%s %s", probe[0], probe[1])
+          .containsIgnoringCase("application/json");
+      assertThat(answer.body())
+          .as("%s %s", probe[0], probe[1])
+          .startsWith("{\"error\":\"")
+          .doesNotContain("<html");
+    }
+  }
+
+  @Test
+  void oddPathsAndRefusedUpgradesWriteNoStackTrace() throws Exception {
+    int logBefore = ServerLog.text().length();
+    String auth = "Authorization: Bearer garbage\r\n";
+    for (String path : List.of("/ws/.", "/ws%00", "/ws/..;/ws", "/%2e/ws", "/ws;x=1")) {
+      RawWs.HttpAnswer answer =
+          RawWs.exchange(base, RawWs.handshake(base, "GET", path, "HTTP/1.1", NONCE + auth));
+      assertThat(answer.status()).as(path).isNotEqualTo(500);
+    }
+    for (int i = 0; i < 50; i++) {
+      try (RawWs raw = RawWs.open(base, null, Map.of("Authorization", "Bearer not-a-token"))) {
+        assertThat(raw.awaitClose().closeCode()).isEqualTo(4401);
+      }
+    }
+    String log = ServerLog.text().substring(logBefore);
+    assertThat(log.lines().filter(l -> l.trim().startsWith("at ")).toList())
+        .as("stack trace lines in the server log")
+        .isEmpty();
+    assertThat(log).doesNotContain("SEVERE").doesNotContain("[ERROR]");
+  }
 
   @AfterAll
   static void noTokenAppearsInTheServerLog() {

@@ -153,6 +153,64 @@ public final class RawWs implements AutoCloseable {
     return body;
   }
 
+  /** A raw HTTP answer: status, head and body (by Content-Length). */
+  public record HttpAnswer(int status, String head, String body) {}
+
+  /**
+   * Sends {@code request} (the whole head, CRLF line ends, and any body) as it is, and reads the
+   * answer: for requests no HTTP client would send.
+   */
+  public static HttpAnswer exchange(URL base, String request) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", base.getPort()), 10_000);
+      socket.setSoTimeout((int) Ws.WAIT.toMillis());
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      InputStream raw = socket.getInputStream();
+      ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
+      int matched = 0;
+      while (matched < 4) {
+        int b = raw.read();
+        if (b < 0) {
+          throw new IOException("connection closed in the answer's head: " + headBytes);
+        }
+        headBytes.write(b);
+        matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+      }
+      String head = headBytes.toString(StandardCharsets.ISO_8859_1);
+      int status = Integer.parseInt(head.split(" ")[1]);
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+      // By Content-Length, or to the end of the stream (Connection: close without a length)
+      byte[] body =
+          m.find()
+              ? new DataInputStream(raw).readNBytes(Integer.parseInt(m.group(1)))
+              : raw.readAllBytes();
+      return new HttpAnswer(status, head, new String(body, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A valid opening handshake's head for {@code path}, with {@code extra} header lines. */
+  public static String handshake(
+      URL base, String method, String path, String version, String extra) {
+    return method
+        + " "
+        + path
+        + " "
+        + version
+        + "\r\nHost: 127.0.0.1:"
+        + base.getPort()
+        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        + extra
+        + "\r\n";
+  }
+
+  /** Writes bytes as they are: frames no client library would send. */
+  public void sendRaw(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
   /** Sends one masked frame, as clients must. */
   public void send(int opcode, byte[] payload) throws IOException {
     sendFrame(true, opcode, payload, payload.length);

@@ -21,9 +21,21 @@ import java.lang.System.Logger.Level;
  * negative both mean no timeout. agentwire's own idle close (PROTOCOL section 5) is the sweeper's;
  * {@code TyrusSession}'s constructor reads this default ({@code getDefaultMaxSessionIdleTimeout}),
  * so no session ever schedules the task.
+ *
+ * <p>Tyrus's incoming buffer (the servlet context parameter {@code
+ * org.glassfish.tyrus.servlet.incoming-buffer-size}, 4 MiB by default, read at every upgrade by
+ * {@code TyrusServletUpgrade}) is set to the largest frame {@link GuardedUpgradeHandler} lets
+ * through: one message of {@code agentwire.limits.max-message-bytes} and its header. A larger frame
+ * never reaches Tyrus; a smaller buffer would refuse a frame within the limit (with 1011 "Buffer
+ * overflow.").
  */
 @WebListener
 public class ContainerDefaults implements ServletContextListener {
+
+  static final String INCOMING_BUFFER = "org.glassfish.tyrus.servlet.incoming-buffer-size";
+  private static final int MAX_FRAME_HEADER = 14;
+
+  @jakarta.inject.Inject io.agentwire.connection.control.ConnectionSettings settings;
 
   static final long NO_IDLE_TIMEOUT = -1;
   private static final Logger LOG = System.getLogger("agentwire.connection");
@@ -35,6 +47,17 @@ public class ContainerDefaults implements ServletContextListener {
       server.setDefaultMaxSessionIdleTimeout(NO_IDLE_TIMEOUT);
     } else {
       LOG.log(Level.WARNING, "no WebSocket server container in the servlet context: " + container);
+    }
+    String buffer = Integer.toString(settings.maxMessageBytes() + MAX_FRAME_HEADER);
+    if (!event.getServletContext().setInitParameter(INCOMING_BUFFER, buffer)) {
+      LOG.log(
+          Level.WARNING,
+          INCOMING_BUFFER
+              + " is set already ("
+              + event.getServletContext().getInitParameter(INCOMING_BUFFER)
+              + "); frames up to "
+              + buffer
+              + " bytes need that much");
     }
   }
 }

@@ -181,6 +181,14 @@ public final class ReadyGate {
                     attached.runs(),
                     grant.refused().map(ResumeOutcome::wireName),
                     attached.gap())));
+    if (c.state().isEnding()) {
+      // Sending ready failed at once (the client reset the connection during set-up): the
+      // container reported the close on this thread, inside open(), and closed() has ended the
+      // connection and detached its session already. It never became ready; there is nothing to
+      // replay, and no ReadySent to apply to a closed connection (issue 12: counted as
+      // invalid_state_transition before; the close is counted as close_during_initialization).
+      return;
+    }
     closes.transition(c, new ConnectionEvent.ReadySent());
     if (!attached.runs().isEmpty()) {
       closes.transition(c, new ConnectionEvent.RunStarted()); // the session's runs go on here

@@ -1,6 +1,7 @@
 package io.agentwire.diagnostics.control;
 
 import io.agentwire.agent.entity.RunEnded;
+import io.agentwire.connection.entity.CloseCode;
 import io.agentwire.connection.entity.ConnectionLifecycle;
 import io.agentwire.connection.entity.RacePattern;
 import io.agentwire.session.entity.ResumeOutcome;
@@ -116,7 +117,9 @@ public class Telemetry {
   }
 
   void closed(@Observes ConnectionLifecycle.Closed closed) {
-    registry.counter("agentwire_closes", new Tag("code", Integer.toString(closed.code()))).inc();
+    registry
+        .counter("agentwire_closes", new Tag("code", CloseCode.metricLabel(closed.code())))
+        .inc();
   }
 
   void resumed(@Observes ConnectionLifecycle.Resumed resumed) {

@@ -38,14 +38,25 @@ public class DevelopmentTokenResource {
   @Inject ReadinessSettings readiness;
   @Inject DevelopmentTokens tokens;
 
+  // The body is read as text, not as a JsonObject parameter: the profile is asked first, so that
+  // where development tokens are not served every POST is a 404, whatever its body or type (a
+  // JsonObject parameter would be parsed, and refused as 400 or 415, before this method runs).
   @POST
-  @Consumes(MediaType.APPLICATION_JSON)
+  @Consumes(MediaType.WILDCARD)
   @Produces(MediaType.APPLICATION_JSON)
-  public Response mint(JsonObject request) {
+  public Response mint(String body) {
     if (!readiness.strictness().servesDevelopmentTokens()) {
       throw new NotFoundException();
     }
-    JsonValue sub = request == null ? null : request.get("sub");
+    JsonObject request;
+    try (var reader = Json.createReader(new java.io.StringReader(body == null ? "" : body))) {
+      request = reader.readObject();
+    } catch (RuntimeException notAnObject) {
+      // JsonException for broken JSON or another type; Parsson's NumberFormatException for a
+      // number it cannot hold (PAYARA.md)
+      return badRequest("the body must be a JSON object");
+    }
+    JsonValue sub = request.get("sub");
     if (!(sub instanceof JsonString subject) || subject.getString().isBlank()) {
       return badRequest("sub must be a non-empty string");
     }

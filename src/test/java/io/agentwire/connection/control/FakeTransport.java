@@ -18,6 +18,9 @@ final class FakeTransport implements Transport {
   final AtomicInteger pings = new AtomicInteger();
   volatile boolean open = true;
 
+  /** Runs inside send, on the sender's thread: a container that reports a close right there. */
+  volatile Consumer<String> onSend = text -> {};
+
   @Override
   public String id() {
     return id;
@@ -31,6 +34,7 @@ final class FakeTransport implements Transport {
   @Override
   public void send(String text, Consumer<Throwable> done) {
     sent.add(text);
+    onSend.accept(text);
     done.accept(null);
   }
 

@@ -188,4 +188,32 @@ class ReadyGateTest {
         .extracting(jakarta.json.JsonString::getString)
         .containsExactly("registration", "outbound", "session");
   }
+
+  @Test
+  void aCloseReportedWhileReadyIsSentIsNoIllegalTransitionAndNoReady() {
+    FakeTransport t = new FakeTransport();
+    ClosePolicy closes = closes(Strictness.STRICT);
+    ReadyGate gate = gate(Strictness.STRICT, closes);
+    Connection c = authenticated(t, closes);
+    c.assignId("c-reset");
+    c.finished(SetupStep.REGISTRATION);
+    c.finished(SetupStep.OUTBOUND);
+    c.attach(new StreamSession("s-reset", "alice", "rt", 10));
+    c.finished(SetupStep.SESSION);
+    closes.transition(c, new ConnectionEvent.ServicesReady());
+    // The client reset the connection: sending ready fails, and the container reports the close
+    // on the sending thread, under the monitor set-up holds (Connections.closed does this).
+    t.onSend = text -> closes.transition(c, new ConnectionEvent.Closed(1006));
+
+    gate.advance(c);
+
+    assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
+    assertThat(announced)
+        .filteredOn(ConnectionLifecycle.Race.class::isInstance)
+        .as("no invalid_state_transition for ReadySent in CLOSED")
+        .isEmpty();
+    assertThat(announced)
+        .as("a connection that never became ready is not counted in open -> ready")
+        .noneMatch(ConnectionLifecycle.Ready.class::isInstance);
+  }
 }
