@@ -255,6 +255,11 @@ public final class RawWs implements AutoCloseable {
     reset();
   }
 
+  /** Sends the header of a masked text frame of {@code declared} bytes and {@code sent} of them. */
+  public void sendFrameStart(int declared, int sent) throws IOException {
+    sendFrame(true, 0x1, new byte[sent], declared);
+  }
+
   /** Sends one whole masked text fragment without FIN: a message left unfinished. */
   public void sendFirstFragment(String text) throws IOException {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);

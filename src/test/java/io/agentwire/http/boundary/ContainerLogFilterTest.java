@@ -64,4 +64,40 @@ class ContainerLogFilterTest {
     assertThat(filter.isLoggable(plain)).isTrue();
     assertThat(plain.getLevel()).isEqualTo(Level.SEVERE);
   }
+
+  @Test
+  void onlyPayarasWriteCallbackOnARecycledResponseIsTakenForAClientFault() {
+    NullPointerException callback = new NullPointerException("this.this$0.response is null");
+    callback.setStackTrace(
+        new StackTraceElement[] {
+          new StackTraceElement(
+              "org.apache.catalina.connector.OutputBuffer$WriteHandlerImpl",
+              "processCallbacks",
+              "OutputBuffer.java",
+              771)
+        });
+    assertThat(ContainerLogFilter.isCallbackAfterRecycle(callback)).isTrue();
+    assertThat(ContainerLogFilter.isCallbackAfterRecycle(new NullPointerException("ours")))
+        .isFalse();
+    assertThat(ContainerLogFilter.isUnnormalizableUri(callback)).isFalse();
+  }
+
+  @Test
+  void otherUncaughtExceptionsGoToTheHandlerThatWasThereBefore() {
+    java.util.List<Throwable> before = new java.util.ArrayList<>();
+    Thread.UncaughtExceptionHandler saved = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((t, e) -> before.add(e));
+    ContainerLogFilter filter = new ContainerLogFilter();
+    try {
+      filter.contextInitialized(null);
+      assertThat(Thread.getDefaultUncaughtExceptionHandler()).isSameAs(filter);
+      IllegalStateException other = new IllegalStateException("a defect");
+      filter.uncaughtException(Thread.currentThread(), other);
+      assertThat(before).containsExactly(other);
+      filter.contextDestroyed(null);
+      assertThat(Thread.getDefaultUncaughtExceptionHandler()).isNotSameAs(filter);
+    } finally {
+      Thread.setDefaultUncaughtExceptionHandler(saved);
+    }
+  }
 }
