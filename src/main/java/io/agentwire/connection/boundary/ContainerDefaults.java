@@ -37,6 +37,9 @@ public class ContainerDefaults implements ServletContextListener {
 
   @jakarta.inject.Inject io.agentwire.connection.control.ConnectionSettings settings;
 
+  /** The message limit: the settings' in the container, a given one in tests. */
+  java.util.function.IntSupplier maxMessageBytes = () -> settings.maxMessageBytes();
+
   static final long NO_IDLE_TIMEOUT = -1;
   private static final Logger LOG = System.getLogger("agentwire.connection");
 
@@ -48,7 +51,7 @@ public class ContainerDefaults implements ServletContextListener {
     } else {
       LOG.log(Level.WARNING, "no WebSocket server container in the servlet context: " + container);
     }
-    String buffer = Integer.toString(settings.maxMessageBytes() + MAX_FRAME_HEADER);
+    String buffer = Integer.toString(maxMessageBytes.getAsInt() + MAX_FRAME_HEADER);
     if (!event.getServletContext().setInitParameter(INCOMING_BUFFER, buffer)) {
       LOG.log(
           Level.WARNING,
