@@ -54,8 +54,11 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
    */
   static final class GuardedInputStream extends ServletInputStream {
 
+    private static final int KEEP_BYTES = 16 * 1024;
+
     private final ServletInputStream in;
     private final FrameInspector inspector;
+    private byte[] raw = new byte[0];
     private byte[] pending = new byte[0];
     private int pendingAt;
     private int pendingEnd;
@@ -78,7 +81,11 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
           int n = in.read(drop, 0, drop.length);
           return n < 0 ? -1 : 0;
         }
-        byte[] raw = new byte[len];
+        // Both buffers are kept between reads (no allocation per message) unless large: a
+        // connection that once read a big frame holds no big buffer afterwards.
+        if (raw.length < len) {
+          raw = new byte[len];
+        }
         int n = in.read(raw, 0, len);
         if (n <= 0) {
           return n;
@@ -88,14 +95,19 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         }
         pendingAt = 0;
         pendingEnd = inspector.feed(raw, 0, n, pending, 0);
+        if (raw.length > KEEP_BYTES) {
+          raw = new byte[0];
+        }
       }
       int n = Math.min(len, pendingEnd - pendingAt);
       System.arraycopy(pending, pendingAt, b, off, n);
       pendingAt += n;
-      if (pendingAt == pendingEnd && pending.length > 64 * 1024) {
-        pending = new byte[0]; // hold no large buffer between reads
+      if (pendingAt == pendingEnd) {
         pendingAt = 0;
         pendingEnd = 0;
+        if (pending.length > KEEP_BYTES) {
+          pending = new byte[0];
+        }
       }
       return n;
     }
