@@ -26,7 +26,7 @@ const TERMINAL = new Set(["agent_completed", "agent_failed", "agent_cancelled"])
  * - `reconnect`: with backoff and jitter, resuming the session (4000-4499, 1001, 1006, 1011, 1012, 1013);
  * - `renew-token`: 4401, get a new token first, then reconnect;
  * - `superseded`: 4509, a newer connection of this client holds the session: nothing to do;
- * - `stop`: the connection would fail the same way again (1003, 1007, 1009, 4500-4999), or the
+ * - `stop`: the connection would fail the same way again (1002, 1003, 1007, 1009, 4500-4999), or the
  *   server ended it on purpose (1000), or the code is one the protocol does not name.
  *
  * @param {number} code

@@ -43,16 +43,7 @@ class ConsoleBrowserIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   /** The analyze agent's events, in order (PROTOCOL section 4). */
-  private static final List<String> ANALYZE =
-      List.of(
-          "agent_started",
-          "agent_thinking",
-          "tool_executing",
-          "tool_completed",
-          "agent_thinking",
-          "tool_executing",
-          "tool_completed",
-          "agent_completed");
+  private static final List<String> ANALYZE = DevelopmentProfileIT.ANALYZE_EVENTS;
 
   private static PayaraProcess payara;
   private static TcpRelay relay;

@@ -38,6 +38,19 @@ class DevelopmentProfileIT {
   }
 
   static final String ISSUER = "agentwire-development";
+
+  /** The analyze agent's events of one run, in order (PROTOCOL section 4). */
+  static final List<String> ANALYZE_EVENTS =
+      List.of(
+          "agent_started",
+          "agent_thinking",
+          "tool_executing",
+          "tool_completed",
+          "agent_thinking",
+          "tool_executing",
+          "tool_completed",
+          "agent_completed");
+
   static final String TEXT =
       "Agents stream events to clients; agents call tools, and agents report results over the wire.";
 
@@ -327,15 +340,7 @@ class DevelopmentProfileIT {
     assertContractOrder(events, lastSeq);
     assertThat(events)
         .extracting(e -> e.getString("type"))
-        .containsExactly(
-            "agent_started",
-            "agent_thinking",
-            "tool_executing",
-            "tool_completed",
-            "agent_thinking",
-            "tool_executing",
-            "tool_completed",
-            "agent_completed");
+        .containsExactlyElementsOf(ANALYZE_EVENTS);
     assertThat(events.get(3).getJsonObject("data").getInt("result")).isEqualTo(15);
     assertThat(events.get(6).getJsonObject("data").getJsonArray("result").getString(0))
         .isEqualTo("agents");

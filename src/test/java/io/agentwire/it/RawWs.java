@@ -117,28 +117,39 @@ public final class RawWs implements AutoCloseable {
     request.append("\r\n");
     socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
     InputStream raw = socket.getInputStream();
+    String head = readHead(raw);
+    int status = Integer.parseInt(head.split(" ")[1]);
+    String body = status == 101 ? "" : readBody(raw, head, false);
+    return new RawWs(socket, status, head, body);
+  }
+
+  /** An HTTP answer's head, up to and with its empty line. */
+  private static String readHead(InputStream raw) throws IOException {
     ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
     int matched = 0;
     while (matched < 4) {
       int b = raw.read();
       if (b < 0) {
-        throw new IOException("connection closed during the handshake");
+        throw new IOException("connection closed in the answer's head: " + headBytes);
       }
       headBytes.write(b);
       matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
     }
-    String head = headBytes.toString(StandardCharsets.ISO_8859_1);
-    int status = Integer.parseInt(head.split(" ")[1]);
-    String body = "";
-    if (status != 101) {
-      java.util.regex.Matcher m =
-          java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
-      if (m.find()) {
-        byte[] b = new DataInputStream(raw).readNBytes(Integer.parseInt(m.group(1)));
-        body = new String(b, StandardCharsets.UTF_8);
-      }
-    }
-    return new RawWs(socket, status, head, body);
+    return headBytes.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * The body after {@code head}: by its Content-Length, else to the end of the stream when {@code
+   * toEnd} (an answer with Connection: close), else none.
+   */
+  private static String readBody(InputStream raw, String head, boolean toEnd) throws IOException {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+    byte[] body =
+        m.find()
+            ? new DataInputStream(raw).readNBytes(Integer.parseInt(m.group(1)))
+            : toEnd ? raw.readAllBytes() : new byte[0];
+    return new String(body, StandardCharsets.UTF_8);
   }
 
   public int status() {
@@ -153,7 +164,7 @@ public final class RawWs implements AutoCloseable {
     return body;
   }
 
-  /** A raw HTTP answer: status, head and body (by Content-Length). */
+  /** A raw HTTP answer: status, head and body. */
   public record HttpAnswer(int status, String head, String body) {}
 
   /**
@@ -167,26 +178,8 @@ public final class RawWs implements AutoCloseable {
       socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
       socket.getOutputStream().flush();
       InputStream raw = socket.getInputStream();
-      ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
-      int matched = 0;
-      while (matched < 4) {
-        int b = raw.read();
-        if (b < 0) {
-          throw new IOException("connection closed in the answer's head: " + headBytes);
-        }
-        headBytes.write(b);
-        matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-      }
-      String head = headBytes.toString(StandardCharsets.ISO_8859_1);
-      int status = Integer.parseInt(head.split(" ")[1]);
-      java.util.regex.Matcher m =
-          java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
-      // By Content-Length, or to the end of the stream (Connection: close without a length)
-      byte[] body =
-          m.find()
-              ? new DataInputStream(raw).readNBytes(Integer.parseInt(m.group(1)))
-              : raw.readAllBytes();
-      return new HttpAnswer(status, head, new String(body, StandardCharsets.UTF_8));
+      String head = readHead(raw);
+      return new HttpAnswer(Integer.parseInt(head.split(" ")[1]), head, readBody(raw, head, true));
     }
   }
 

@@ -6,7 +6,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The container's error page (web.xml), for errors no resource answered itself: an unknown path, a
@@ -43,14 +42,6 @@ public class ErrorPage extends HttpServlet {
     } else {
       body = HttpErrors.body(HttpErrors.code(code), HttpErrors.message(code));
     }
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    response.resetBuffer();
-    response.setStatus(code);
-    response.setContentType("application/json");
-    response.setCharacterEncoding("UTF-8");
-    response.setContentLength(bytes.length);
-    if (!"HEAD".equals(request.getMethod())) {
-      response.getOutputStream().write(bytes);
-    }
+    HttpErrors.write(response, code, body);
   }
 }

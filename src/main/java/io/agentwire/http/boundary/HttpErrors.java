@@ -73,10 +73,24 @@ public final class HttpErrors {
     return body("internal_error", "internal error, incident " + incident);
   }
 
+  /** A JSON error answer of a REST resource or filter. */
+  public static jakarta.ws.rs.core.Response response(int status, String code, String message) {
+    return jakarta.ws.rs.core.Response.status(status)
+        .type(jakarta.ws.rs.core.MediaType.APPLICATION_JSON)
+        .entity(body(code, message))
+        .build();
+  }
+
   /** Writes a JSON error answer on a servlet response that is not committed. */
   public static void write(HttpServletResponse response, int status, String code, String message)
       throws IOException {
-    byte[] body = body(code, message).getBytes(StandardCharsets.UTF_8);
+    write(response, status, body(code, message));
+  }
+
+  /** Writes a JSON {@code body} as the answer, replacing anything buffered but not yet sent. */
+  static void write(HttpServletResponse response, int status, String json) throws IOException {
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+    response.resetBuffer();
     response.setStatus(status);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");

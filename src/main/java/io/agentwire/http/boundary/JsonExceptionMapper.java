@@ -24,9 +24,8 @@ public class JsonExceptionMapper implements ExceptionMapper<Throwable> {
       Response given = web.getResponse();
       int status = given.getStatus();
       Response.ResponseBuilder answer =
-          Response.status(status)
-              .type(MediaType.APPLICATION_JSON)
-              .entity(HttpErrors.body(HttpErrors.code(status), HttpErrors.message(status)));
+          Response.fromResponse(
+              HttpErrors.response(status, HttpErrors.code(status), HttpErrors.message(status)));
       // Keep what tells the client what to do next (Allow for 405, WWW-Authenticate for 401).
       for (String header : new String[] {"Allow", "WWW-Authenticate"}) {
         String value = given.getHeaderString(header);

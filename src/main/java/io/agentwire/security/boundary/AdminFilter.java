@@ -1,15 +1,14 @@
 package io.agentwire.security.boundary;
 
+import io.agentwire.http.boundary.HttpErrors;
 import io.agentwire.security.control.TokenVerifier;
 import io.agentwire.security.entity.TokenVerdict;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
@@ -50,14 +49,6 @@ public class AdminFilter implements ContainerRequestFilter {
   }
 
   private static Response refusal(int status, String code, String message) {
-    return Response.status(status)
-        .type(MediaType.APPLICATION_JSON)
-        .entity(
-            Json.createObjectBuilder()
-                .add("error", code)
-                .add("message", message)
-                .build()
-                .toString())
-        .build();
+    return HttpErrors.response(status, code, message);
   }
 }

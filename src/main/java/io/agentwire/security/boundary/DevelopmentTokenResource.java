@@ -1,5 +1,6 @@
 package io.agentwire.security.boundary;
 
+import io.agentwire.http.boundary.HttpErrors;
 import io.agentwire.readiness.control.ReadinessSettings;
 import io.agentwire.security.control.DevelopmentTokens;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -86,10 +87,6 @@ public class DevelopmentTokenResource {
   }
 
   private static Response badRequest(String message) {
-    return Response.status(400)
-        .type(MediaType.APPLICATION_JSON)
-        .entity(
-            Json.createObjectBuilder().add("error", "bad_request").add("message", message).build())
-        .build();
+    return HttpErrors.response(400, "bad_request", message);
   }
 }
