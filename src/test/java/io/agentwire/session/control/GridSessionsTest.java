@@ -344,12 +344,21 @@ class GridSessionsTest {
     b.request(resume(onA, 0)); // B makes its view of the session now, with nothing acknowledged
     onA.acknowledge(2); // then the client acknowledges on A
 
-    SessionGrant grant = b.request(resume(onA, 0));
-    Client client = new Client("c-b2");
-    StreamSession.Attached attached = grant.session().attach(client, grant.replayAfter());
-    grant.session().pull("c-b2");
-    assertThat(attached.gap()).hasValueSatisfying(g -> assertThat(g.to()).isEqualTo(2));
-    assertThat(client.seqs()).containsExactly(3L, 4L);
+    // Bounded, not one look: on a loaded machine the grid has shown A's writes late on B (seen
+    // in a clean-clone CI run). Without the fix B's cached view never learns, and this times out.
+    int[] attempt = {0};
+    await("a resume on B reports the acknowledged seqs as a gap")
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              String holder = "c-b2-" + attempt[0]++;
+              SessionGrant grant = b.request(resume(onA, 0));
+              Client client = new Client(holder);
+              StreamSession.Attached attached = grant.session().attach(client, grant.replayAfter());
+              grant.session().pull(holder);
+              assertThat(attached.gap()).hasValueSatisfying(g -> assertThat(g.to()).isEqualTo(2));
+              assertThat(client.seqs()).containsExactly(3L, 4L);
+            });
   }
 
   @Test
