@@ -6,6 +6,11 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.WebConnection;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.glassfish.tyrus.servlet.TyrusHttpUpgradeHandler;
 
 /**
@@ -14,26 +19,74 @@ import org.glassfish.tyrus.servlet.TyrusHttpUpgradeHandler;
  * any of it. {@link HandshakeFilter} asks the container for this class where Tyrus asks for its own
  * ({@code TyrusServletUpgrade.upgrade} calls {@code request.upgrade(
  * TyrusHttpUpgradeHandler.class)} and configures what it gets: Tyrus 2.2.2, read with javap).
+ *
+ * <p>It also closes the TCP connection the way RFC 6455 section 7.1.1 asks, which Tyrus does not:
+ * Tyrus's close listener closes the connection as soon as its own close frame is written ({@code
+ * TyrusHttpUpgradeHandler$1.close}, javap). When the client is still sending (a flood closed with
+ * 4429), its unread bytes make Linux answer that close with a reset, and the reset can destroy the
+ * close frame before the client reads it: the client saw 1006 where the server said 4429 (2 runs in
+ * 8 of {@code DefendedConnectionIT}). So after a close the server starts, the connection {@link
+ * Guarded lingers}: what the client still sends is read and dropped, and the TCP connection is
+ * closed once the client's close frame or its end of stream is read, or after {@link #LINGER} at
+ * most. A close the client started closes at once, as before.
  */
 public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
 
+  /** How long a closed connection waits for the client's close frame before it closes TCP. */
+  static final Duration LINGER = Duration.ofSeconds(2);
+
   private volatile long maxMessageBytes = 65_536;
+  private volatile ScheduledExecutorService timer;
 
   /** Set before the container calls {@link #init}. */
   void maxMessageBytes(long max) {
     this.maxMessageBytes = max;
   }
 
-  @Override
-  public void init(WebConnection wc) {
-    super.init(new Guarded(wc, new FrameInspector(maxMessageBytes)));
+  /** Where a lingering close is timed out; set before the container calls {@link #init}. */
+  void timer(ScheduledExecutorService timer) {
+    this.timer = timer;
   }
 
-  /** The connection, with its input read through the inspector. */
-  private record Guarded(WebConnection wc, FrameInspector inspector) implements WebConnection {
+  @Override
+  public void init(WebConnection wc) {
+    super.init(new Guarded(wc, new FrameInspector(maxMessageBytes), timer, LINGER));
+  }
+
+  /**
+   * The container's connection, with its input read through the inspector, and a close that lingers
+   * until the client has said its last.
+   */
+  static final class Guarded implements WebConnection {
+    private final FrameInspector inspector;
+    private final ScheduledExecutorService timer;
+    private final Duration linger;
+
+    /** The container's connection until it is closed; a timed-out linger holds only this. */
+    private final AtomicReference<WebConnection> open;
+
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final WebConnection wc;
+    private GuardedInputStream in;
+
+    Guarded(
+        WebConnection wc,
+        FrameInspector inspector,
+        ScheduledExecutorService timer,
+        Duration linger) {
+      this.wc = wc;
+      this.open = new AtomicReference<>(wc);
+      this.inspector = inspector;
+      this.timer = timer;
+      this.linger = linger;
+    }
+
     @Override
-    public ServletInputStream getInputStream() throws IOException {
-      return new GuardedInputStream(wc.getInputStream(), inspector);
+    public synchronized ServletInputStream getInputStream() throws IOException {
+      if (in == null) {
+        in = new GuardedInputStream(wc.getInputStream(), inspector, this::lingerEnded);
+      }
+      return in;
     }
 
     @Override
@@ -41,11 +94,70 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
       return wc.getOutputStream();
     }
 
+    /**
+     * Tyrus's close listener calls this once its close frame is on its way (after the client's
+     * close, or after one of the server's own). The second case lingers.
+     */
     @Override
-    public void close() throws Exception {
-      wc.close();
+    public void close() {
+      GuardedInputStream stream;
+      synchronized (this) {
+        stream = in;
+      }
+      if (stream == null || timer == null) {
+        closeNow(open);
+        return;
+      }
+      if (!closing.compareAndSet(false, true)) {
+        return;
+      }
+      stream.linger();
+      // The reader sets its flags before it looks at closing; this sets closing before it looks
+      // at the flags: one of the two sees both, and the connection is closed.
+      if (lingerEnded()) {
+        return;
+      }
+      AtomicReference<WebConnection> held = open;
+      try {
+        timer.schedule(() -> closeNow(held), linger.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RuntimeException rejected) {
+        closeNow(held); // the executor is shutting down: so is the container
+      }
+    }
+
+    /** Closes the connection if it lingers and the client has said its last; true if it did. */
+    private boolean lingerEnded() {
+      GuardedInputStream stream;
+      synchronized (this) {
+        stream = in;
+      }
+      if (closing.get() && (inspector.closeReceived() || (stream != null && stream.ended()))) {
+        closeNow(open);
+        return true;
+      }
+      return false;
+    }
+
+    /** Whether the container's connection is still open (tests). */
+    boolean isOpen() {
+      return open.get() != null;
+    }
+
+    private static void closeNow(AtomicReference<WebConnection> open) {
+      WebConnection wc = open.getAndSet(null);
+      if (wc == null) {
+        return;
+      }
+      try {
+        wc.close();
+      } catch (Exception e) {
+        // As Tyrus's own close listener: nothing left to tell anyone.
+        LOG.log(System.Logger.Level.DEBUG, "closing a connection failed: {0}", e.getMessage());
+      }
     }
   }
+
+  private static final System.Logger LOG = System.getLogger("agentwire.connection");
 
   /**
    * What the client sent, as far as the inspector lets it pass. Tyrus reads it in non-blocking mode
@@ -58,14 +170,34 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
 
     private final ServletInputStream in;
     private final FrameInspector inspector;
+    private final Runnable saidItsLast;
+    private volatile boolean lingering;
+    private volatile boolean ended;
     private byte[] raw = new byte[0];
     private byte[] pending = new byte[0];
     private int pendingAt;
     private int pendingEnd;
 
-    GuardedInputStream(ServletInputStream in, FrameInspector inspector) {
+    /**
+     * @param saidItsLast told, on the reading thread, when the client's close frame or end of
+     *     stream has been read (and whenever a lingering stream reads more)
+     */
+    GuardedInputStream(ServletInputStream in, FrameInspector inspector, Runnable saidItsLast) {
       this.in = in;
       this.inspector = inspector;
+      this.saidItsLast = saidItsLast;
+    }
+
+    /**
+     * The connection is closed for Tyrus: from now on what the client sends is read and dropped.
+     */
+    void linger() {
+      lingering = true;
+    }
+
+    /** Whether the client's end of stream was read (or reading failed). */
+    boolean ended() {
+      return ended;
     }
 
     @Override
@@ -73,20 +205,21 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
       if (len == 0) {
         return 0;
       }
+      if (lingering) {
+        return drop(len);
+      }
       if (pendingAt == pendingEnd) {
         if (inspector.fault().isPresent()) {
           // Refused: what the client still sends is read and dropped until the container has
           // closed the connection after the close frame.
-          byte[] drop = new byte[Math.max(1, Math.min(len, 8192))];
-          int n = in.read(drop, 0, drop.length);
-          return n < 0 ? -1 : 0;
+          return drop(len);
         }
         // Both buffers are kept between reads (no allocation per message) unless large: a
         // connection that once read a big frame holds no big buffer afterwards.
         if (raw.length < len) {
           raw = new byte[len];
         }
-        int n = in.read(raw, 0, len);
+        int n = readIn(raw, len);
         if (n <= 0) {
           return n;
         }
@@ -108,6 +241,47 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         if (pending.length > KEEP_BYTES) {
           pending = new byte[0];
         }
+      }
+      return n;
+    }
+
+    /**
+     * Reads up to {@code len} bytes and drops them: after a fault (the frames cannot be followed
+     * any more) or once the connection lingers (the inspector still follows them, for the client's
+     * close frame).
+     */
+    private int drop(int len) throws IOException {
+      int want = Math.max(1, Math.min(len, 8192));
+      if (raw.length < want) {
+        raw = new byte[want];
+      }
+      int n = readIn(raw, want);
+      if (n > 0 && inspector.fault().isEmpty()) {
+        if (pending.length < FrameInspector.maxOutput(n)) {
+          pending = new byte[FrameInspector.maxOutput(n)];
+        }
+        inspector.feed(raw, 0, n, pending, 0);
+      }
+      pendingAt = 0;
+      pendingEnd = 0;
+      if (lingering) {
+        saidItsLast.run();
+      }
+      return n < 0 ? -1 : 0;
+    }
+
+    private int readIn(byte[] into, int len) throws IOException {
+      int n;
+      try {
+        n = in.read(into, 0, len);
+      } catch (IOException e) {
+        ended = true;
+        saidItsLast.run();
+        throw e;
+      }
+      if (n < 0) {
+        ended = true;
+        saidItsLast.run();
       }
       return n;
     }
@@ -137,9 +311,33 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
       return pendingAt == pendingEnd && in.isFinished();
     }
 
+    /**
+     * Tyrus's listener, told besides when the container sees the end of the client's stream or an
+     * error: a lingering connection then closes without waiting for its timer.
+     */
     @Override
     public void setReadListener(ReadListener listener) {
-      in.setReadListener(listener);
+      in.setReadListener(
+          new ReadListener() {
+            @Override
+            public void onDataAvailable() throws IOException {
+              listener.onDataAvailable();
+            }
+
+            @Override
+            public void onAllDataRead() throws IOException {
+              ended = true;
+              saidItsLast.run();
+              listener.onAllDataRead();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              ended = true;
+              saidItsLast.run();
+              listener.onError(t);
+            }
+          });
     }
   }
 }

@@ -3,6 +3,8 @@ package io.agentwire.connection.boundary;
 import io.agentwire.connection.control.ConnectionSettings;
 import io.agentwire.http.boundary.HttpErrors;
 import io.agentwire.security.control.OriginPolicy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.inject.Inject;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -19,6 +21,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ScheduledExecutorService;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.glassfish.tyrus.servlet.TyrusHttpUpgradeHandler;
 
@@ -47,6 +50,9 @@ public class HandshakeFilter extends HttpFilter {
   boolean allowSameOrigin;
 
   @Inject ConnectionSettings settings;
+
+  /** Times out the close of a connection whose client does not answer a close frame. */
+  @Resource ManagedScheduledExecutorService timer;
 
   private OriginPolicy origins;
 
@@ -150,7 +156,7 @@ public class HandshakeFilter extends HttpFilter {
       return;
     }
     try {
-      chain.doFilter(new Guarded(request, settings.maxMessageBytes()), response);
+      chain.doFilter(new Guarded(request, settings.maxMessageBytes(), timer), response);
     } catch (IOException gone) {
       // The client left during the upgrade (a reset before the 101 was flushed: Tyrus's
       // flushBuffer fails with "Connection is closed"). No connection was made and nothing is
@@ -164,10 +170,12 @@ public class HandshakeFilter extends HttpFilter {
   /** The request as Tyrus sees it: its upgrade handler is {@link GuardedUpgradeHandler}. */
   private static final class Guarded extends HttpServletRequestWrapper {
     private final long maxMessageBytes;
+    private final ScheduledExecutorService timer;
 
-    Guarded(HttpServletRequest request, long maxMessageBytes) {
+    Guarded(HttpServletRequest request, long maxMessageBytes, ScheduledExecutorService timer) {
       super(request);
       this.maxMessageBytes = maxMessageBytes;
+      this.timer = timer;
     }
 
     @Override
@@ -178,6 +186,7 @@ public class HandshakeFilter extends HttpFilter {
       }
       GuardedUpgradeHandler handler = super.upgrade(GuardedUpgradeHandler.class);
       handler.maxMessageBytes(maxMessageBytes);
+      handler.timer(timer);
       return handlerClass.cast(handler);
     }
   }

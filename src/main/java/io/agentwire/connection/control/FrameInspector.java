@@ -35,6 +35,8 @@ public final class FrameInspector {
   private boolean inMessage;
   private long messageBytes;
   private Fault fault;
+  private boolean inClose;
+  private volatile boolean closeReceived;
 
   /**
    * @param maxMessageBytes the largest message, all its fragments together
@@ -50,6 +52,15 @@ public final class FrameInspector {
   /** The largest number of bytes {@link #feed} may write for {@code length} bytes in. */
   public static int maxOutput(int length) {
     return length + MAX_HEADER + 2 + 4 + 125;
+  }
+
+  /**
+   * Whether a whole close frame of the client's own has passed: the last frame a client sends (RFC
+   * 6455 section 5.5.1). A close frame written for a {@link #fault} is not the client's. Safe to
+   * read from any thread.
+   */
+  public boolean closeReceived() {
+    return closeReceived;
   }
 
   /** The fault found, once there is one; after it nothing more passes. */
@@ -75,6 +86,9 @@ public final class FrameInspector {
         i += n;
         o += n;
         payloadLeft -= n;
+        if (payloadLeft == 0 && inClose) {
+          closeReceived = true;
+        }
         continue;
       }
       header[headerHave++] = in[i++];
@@ -91,6 +105,9 @@ public final class FrameInspector {
       System.arraycopy(header, 0, out, o, headerHave);
       o += headerHave;
       headerHave = 0;
+      if (inClose && payloadLeft == 0) {
+        closeReceived = true;
+      }
     }
     return o - outOffset;
   }
@@ -162,6 +179,7 @@ public final class FrameInspector {
       }
     }
     payloadLeft = length;
+    inClose = opcode == OP_CLOSE;
     return null;
   }
 

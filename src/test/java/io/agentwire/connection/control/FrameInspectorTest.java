@@ -164,4 +164,28 @@ class FrameInspectorTest {
     assertThat(((c[6] & 0xFF) << 8) | (c[7] & 0xFF)).isEqualTo(1009);
     assertThat(new String(c, 8, c.length - 8, StandardCharsets.UTF_8)).isEqualTo("message too big");
   }
+
+  @ParameterizedTest(name = "in pieces of {0} bytes")
+  @ValueSource(ints = {1, 2, 5, 64})
+  void knowsWhenTheClientsOwnCloseFrameHasPassedWhole(int step) {
+    byte[] closing = frame(0x88, true, new byte[] {0x03, (byte) 0xE8, 'b', 'y', 'e'});
+    FrameInspector inspector = new FrameInspector(MAX);
+    passed(inspector, concat(text("{\"type\":\"ping\"}"), frame(0x89, true, new byte[0])), step);
+    assertThat(inspector.closeReceived()).as("text and ping").isFalse();
+
+    passed(inspector, Arrays.copyOf(closing, closing.length - 1), step);
+    assertThat(inspector.closeReceived()).as("all but its last byte").isFalse();
+    passed(inspector, Arrays.copyOfRange(closing, closing.length - 1, closing.length), step);
+    assertThat(inspector.closeReceived()).isTrue();
+
+    FrameInspector empty = new FrameInspector(MAX);
+    passed(empty, frame(0x88, true, new byte[0]), step);
+    assertThat(empty.closeReceived()).as("a close frame without a body").isTrue();
+
+    FrameInspector faulted = new FrameInspector(MAX);
+    passed(faulted, frame(0x81, false, new byte[3]), step);
+    assertThat(faulted.closeReceived())
+        .as("the close written for a fault is not the client's")
+        .isFalse();
+  }
 }
