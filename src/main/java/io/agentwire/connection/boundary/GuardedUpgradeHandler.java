@@ -8,6 +8,7 @@ import jakarta.servlet.http.WebConnection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,8 +22,9 @@ import org.glassfish.tyrus.servlet.TyrusHttpUpgradeHandler;
  * TyrusHttpUpgradeHandler.class)} and configures what it gets: Tyrus 2.2.2, read with javap).
  *
  * <p>It also closes the TCP connection the way RFC 6455 section 7.1.1 asks, which Tyrus does not:
- * Tyrus's close listener closes the connection as soon as its own close frame is written ({@code
- * TyrusHttpUpgradeHandler$1.close}, javap). When the client is still sending (a flood closed with
+ * Tyrus closes the connection as soon as its own close frame is written ({@code
+ * ProtocolHandler.doClose} calls {@code TyrusServletWriter.close}, which calls {@code
+ * WebConnection.close}; javap of Tyrus 2.2). When the client is still sending (a flood closed with
  * 4429), its unread bytes make Linux answer that close with a reset, and the reset can destroy the
  * close frame before the client reads it: the client saw 1006 where the server said 4429 (2 runs in
  * 8 of {@code DefendedConnectionIT}). So after a close the server starts, the connection {@link
@@ -68,6 +70,7 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final WebConnection wc;
     private GuardedInputStream in;
+    private volatile ScheduledFuture<?> timeout;
 
     Guarded(
         WebConnection wc,
@@ -95,8 +98,9 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
     }
 
     /**
-     * Tyrus's close listener calls this once its close frame is on its way (after the client's
-     * close, or after one of the server's own). The second case lingers.
+     * Tyrus calls this once its close frame is on its way (after the client's close, or after one
+     * of the server's own), and again from its own {@code close} when the container reports the end
+     * of the stream or an error. A close the server started lingers.
      */
     @Override
     public void close() {
@@ -109,6 +113,7 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         return;
       }
       if (!closing.compareAndSet(false, true)) {
+        lingerEnded(); // called again: the client may have said its last meanwhile
         return;
       }
       stream.linger();
@@ -119,9 +124,20 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
       }
       AtomicReference<WebConnection> held = open;
       try {
-        timer.schedule(() -> closeNow(held), linger.toMillis(), TimeUnit.MILLISECONDS);
+        Runnable expire = () -> closeNow(held);
+        timeout = timer.schedule(expire, linger.toMillis(), TimeUnit.MILLISECONDS);
       } catch (RuntimeException rejected) {
         closeNow(held); // the executor is shutting down: so is the container
+      }
+      if (!isOpen()) {
+        cancelTimeout(); // the client said its last while the timer was being set
+      }
+    }
+
+    private void cancelTimeout() {
+      ScheduledFuture<?> t = timeout;
+      if (t != null) {
+        t.cancel(false);
       }
     }
 
@@ -132,7 +148,9 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         stream = in;
       }
       if (closing.get() && (inspector.closeReceived() || (stream != null && stream.ended()))) {
-        closeNow(open);
+        if (closeNow(open)) {
+          cancelTimeout();
+        }
         return true;
       }
       return false;
@@ -143,10 +161,11 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
       return open.get() != null;
     }
 
-    private static void closeNow(AtomicReference<WebConnection> open) {
+    /** Closes the container's connection unless it was; whether this call closed it. */
+    private static boolean closeNow(AtomicReference<WebConnection> open) {
       WebConnection wc = open.getAndSet(null);
       if (wc == null) {
-        return;
+        return false;
       }
       try {
         wc.close();
@@ -154,6 +173,7 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         // As Tyrus's own close listener: nothing left to tell anyone.
         LOG.log(System.Logger.Level.DEBUG, "closing a connection failed: {0}", e.getMessage());
       }
+      return true;
     }
   }
 
@@ -167,6 +187,7 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
   static final class GuardedInputStream extends ServletInputStream {
 
     private static final int KEEP_BYTES = 16 * 1024;
+    private static final int DROP_BYTES = 8192;
 
     private final ServletInputStream in;
     private final FrameInspector inspector;
@@ -206,13 +227,13 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         return 0;
       }
       if (lingering) {
-        return drop(len);
+        return drop();
       }
       if (pendingAt == pendingEnd) {
         if (inspector.fault().isPresent()) {
           // Refused: what the client still sends is read and dropped until the container has
           // closed the connection after the close frame.
-          return drop(len);
+          return drop();
         }
         // Both buffers are kept between reads (no allocation per message) unless large: a
         // connection that once read a big frame holds no big buffer afterwards.
@@ -228,6 +249,10 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         }
         pendingAt = 0;
         pendingEnd = inspector.feed(raw, 0, n, pending, 0);
+        if (inspector.closeReceived()) {
+          // A close the server started on another thread may have looked before this was fed.
+          saidItsLast.run();
+        }
         if (raw.length > KEEP_BYTES) {
           raw = new byte[0];
         }
@@ -246,27 +271,32 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
     }
 
     /**
-     * Reads up to {@code len} bytes and drops them: after a fault (the frames cannot be followed
-     * any more) or once the connection lingers (the inspector still follows them, for the client's
-     * close frame).
+     * Reads what is ready and drops it: after a fault, or once the connection lingers. The
+     * inspector still follows the frames where it can, for the client's close frame. Everything
+     * ready is read here, in one call: Tyrus allocates a buffer of {@code available()} bytes for
+     * each call it makes.
      */
-    private int drop(int len) throws IOException {
-      int want = Math.max(1, Math.min(len, 8192));
-      if (raw.length < want) {
-        raw = new byte[want];
+    private int drop() throws IOException {
+      if (raw.length < DROP_BYTES) {
+        raw = new byte[DROP_BYTES];
       }
-      int n = readIn(raw, want);
-      if (n > 0 && inspector.fault().isEmpty()) {
-        if (pending.length < FrameInspector.maxOutput(n)) {
-          pending = new byte[FrameInspector.maxOutput(n)];
+      if (pending.length < FrameInspector.maxOutput(DROP_BYTES)) {
+        pending = new byte[FrameInspector.maxOutput(DROP_BYTES)];
+      }
+      int n;
+      do {
+        n = readIn(raw, DROP_BYTES);
+        if (n > 0) {
+          if (inspector.fault().isPresent()) {
+            inspector.follow(raw, 0, n);
+          } else {
+            inspector.feed(raw, 0, n, pending, 0);
+          }
         }
-        inspector.feed(raw, 0, n, pending, 0);
-      }
+      } while (n > 0 && in.isReady());
       pendingAt = 0;
       pendingEnd = 0;
-      if (lingering) {
-        saidItsLast.run();
-      }
+      saidItsLast.run();
       return n < 0 ? -1 : 0;
     }
 

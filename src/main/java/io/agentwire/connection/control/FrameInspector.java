@@ -38,6 +38,9 @@ public final class FrameInspector {
   private boolean inClose;
   private volatile boolean closeReceived;
 
+  /** After a fault whose header was sound (1009): its frames can still be followed. */
+  private boolean following;
+
   /**
    * @param maxMessageBytes the largest message, all its fragments together
    */
@@ -100,6 +103,15 @@ public final class FrameInspector {
       if (f != null) {
         fault = f;
         o += closeFrame(f, out, o);
+        if (f.code() == 1009) {
+          // The header was sound, only too big: skip its payload and follow what comes after it,
+          // so that the client's answer to the close is recognised (see #follow).
+          payloadLeft = declaredLength();
+          headerHave = 0;
+          inClose = false;
+          following = true;
+          follow(in, i, end - i);
+        }
         break;
       }
       System.arraycopy(header, 0, out, o, headerHave);
@@ -110,6 +122,61 @@ public final class FrameInspector {
       }
     }
     return o - outOffset;
+  }
+
+  /**
+   * After a fault: reads {@code length} more bytes of the client's without passing any, as far as
+   * its frames can still be followed (after a message over the limit: its header was sound), to
+   * tell when the client's close frame has come ({@link #closeReceived}). After a protocol error
+   * the frames cannot be followed, and nothing is learnt.
+   */
+  public void follow(byte[] in, int offset, int length) {
+    int i = offset;
+    int end = offset + length;
+    while (i < end && following) {
+      if (payloadLeft > 0) {
+        int n = (int) Math.min(payloadLeft, end - i);
+        i += n;
+        payloadLeft -= n;
+        if (payloadLeft == 0 && inClose) {
+          closeReceived = true;
+        }
+        continue;
+      }
+      header[headerHave++] = in[i++];
+      if (headerHave < headerLength()) {
+        continue;
+      }
+      long declared = declaredLength();
+      if (declared < 0) {
+        following = false;
+        return;
+      }
+      inClose = (header[0] & 0x0F) == OP_CLOSE;
+      payloadLeft = declared;
+      headerHave = 0;
+      if (inClose && payloadLeft == 0) {
+        closeReceived = true;
+      }
+    }
+  }
+
+  /** The payload length the whole header in {@code header} declares; -1 if it is not one. */
+  private long declaredLength() {
+    long length = header[1] & 0x7F;
+    if (length == 126) {
+      return ((header[2] & 0xFFL) << 8) | (header[3] & 0xFFL);
+    }
+    if (length == 127) {
+      if ((header[2] & 0x80) != 0) {
+        return -1;
+      }
+      length = 0;
+      for (int k = 2; k < 10; k++) {
+        length = (length << 8) | (header[k] & 0xFFL);
+      }
+    }
+    return length;
   }
 
   /** The length of the header being read, as far as its first bytes tell. */
@@ -135,17 +202,9 @@ public final class FrameInspector {
     if ((b1 & 0x80) == 0) {
       return new Fault(1002, "protocol error: unmasked frame");
     }
-    long length = b1 & 0x7F;
-    if (length == 126) {
-      length = ((header[2] & 0xFFL) << 8) | (header[3] & 0xFFL);
-    } else if (length == 127) {
-      if ((header[2] & 0x80) != 0) {
-        return new Fault(1002, "protocol error: frame length");
-      }
-      length = 0;
-      for (int k = 2; k < 10; k++) {
-        length = (length << 8) | (header[k] & 0xFFL);
-      }
+    long length = declaredLength();
+    if (length < 0) {
+      return new Fault(1002, "protocol error: frame length");
     }
     switch (opcode) {
       case OP_CLOSE, OP_PING, OP_PONG -> {

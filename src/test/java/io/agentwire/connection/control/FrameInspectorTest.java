@@ -188,4 +188,28 @@ class FrameInspectorTest {
         .as("the close written for a fault is not the client's")
         .isFalse();
   }
+
+  @Test
+  void afterAMessageOverTheLimitItFollowsTheFramesForTheClientsClose() {
+    byte[] closing = frame(0x88, true, new byte[] {0x03, (byte) 0xE8});
+    byte[] big = frame(0x81, true, new byte[MAX + 1]);
+    FrameInspector inspector = new FrameInspector(MAX);
+    byte[] head = Arrays.copyOf(big, 100);
+    assertThat(passed(inspector, head, 100)).isEqualTo(close(1009, "message too big"));
+
+    byte[] rest = concat(Arrays.copyOfRange(big, 100, big.length), text("after"), closing);
+    for (int at = 0; at < rest.length - 1; at += 777) {
+      inspector.follow(rest, at, Math.min(777, rest.length - 1 - at));
+    }
+    assertThat(inspector.closeReceived()).as("all but the close's last byte").isFalse();
+    inspector.follow(rest, rest.length - 1, 1);
+    assertThat(inspector.closeReceived()).isTrue();
+
+    FrameInspector broken = new FrameInspector(MAX);
+    passed(broken, frame(0x81, false, new byte[3]), 64);
+    broken.follow(closing, 0, closing.length);
+    assertThat(broken.closeReceived())
+        .as("after a protocol error frames are not followed")
+        .isFalse();
+  }
 }
