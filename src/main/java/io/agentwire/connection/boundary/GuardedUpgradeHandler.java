@@ -68,6 +68,7 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
     private final AtomicReference<WebConnection> open;
 
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean closeScheduled = new AtomicBoolean();
     private final WebConnection wc;
     private GuardedInputStream in;
     private volatile ScheduledFuture<?> timeout;
@@ -109,7 +110,7 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         stream = in;
       }
       if (stream == null || timer == null) {
-        closeNow(open);
+        closeSoon();
         return;
       }
       if (!closing.compareAndSet(false, true)) {
@@ -148,12 +149,44 @@ public class GuardedUpgradeHandler extends TyrusHttpUpgradeHandler {
         stream = in;
       }
       if (closing.get() && (inspector.closeReceived() || (stream != null && stream.ended()))) {
-        if (closeNow(open)) {
-          cancelTimeout();
-        }
+        closeSoon();
         return true;
       }
       return false;
+    }
+
+    /**
+     * Closes the container's connection on the timer's thread, never on the caller's. The caller is
+     * often the container's reading thread, inside its read callback, holding the lock of Payara's
+     * {@code InputBuffer$ReadHandlerImpl}; {@code WebConnectionImpl.close} then takes the lock of
+     * Grizzly's {@code Response$SuspendedContextImpl}. When the client closes its end at the same
+     * moment, Grizzly's selector thread takes the two locks the other way round ({@code
+     * SuspendCloseListener.onClosed}, then {@code InputBuffer.terminate}): a deadlock, seen in
+     * ChurnIT, after which the selector thread accepted no connection any more (jstack, Payara
+     * Micro 7.2026.11). Tyrus itself closes on the reading thread after a client's close frame, so
+     * it can meet the same deadlock when the client closes TCP at once; this closes every
+     * connection elsewhere.
+     */
+    private void closeSoon() {
+      if (!isOpen() || !closeScheduled.compareAndSet(false, true)) {
+        return;
+      }
+      AtomicReference<WebConnection> held = open;
+      Runnable close =
+          () -> {
+            if (closeNow(held)) {
+              cancelTimeout();
+            }
+          };
+      if (timer == null) {
+        close.run();
+        return;
+      }
+      try {
+        timer.schedule(close, 0, TimeUnit.MILLISECONDS);
+      } catch (RuntimeException rejected) {
+        close.run(); // the executor is shutting down: so is the container
+      }
     }
 
     /** Whether the container's connection is still open (tests). */

@@ -142,6 +142,15 @@ class GuardedUpgradeHandlerTest {
                       });
                 });
 
+    /** Runs the tasks due at once (delay 0): the closes handed off by the reading thread. */
+    void runDue() {
+      for (int i = 0; i < tasks.size(); i++) {
+        if (delaysMillis.get(i) == 0) {
+          tasks.get(i).run();
+        }
+      }
+    }
+
     void fire() {
       tasks.forEach(Runnable::run);
     }
@@ -193,6 +202,7 @@ class GuardedUpgradeHandlerTest {
     assertThat(tyrusReads(in)).hasSize(ping(1).length + CLOSE_1000.length);
 
     guarded.close(); // Tyrus has answered the client's close
+    timer.runDue();
     assertThat(container.closes).hasValue(1);
   }
 
@@ -211,6 +221,7 @@ class GuardedUpgradeHandlerTest {
 
     container.in.send(CLOSE_1000);
     tyrusReads(in);
+    timer.runDue();
     assertThat(container.closes).as("the client's close frame read: nothing unread").hasValue(1);
     assertThat(guarded.isOpen()).isFalse();
   }
@@ -225,6 +236,7 @@ class GuardedUpgradeHandlerTest {
     assertThat(container.closes).hasValue(0);
     container.in.send(Arrays.copyOfRange(CLOSE_1000, 3, CLOSE_1000.length));
     tyrusReads(in);
+    timer.runDue();
     assertThat(container.closes).hasValue(1);
   }
 
@@ -235,6 +247,7 @@ class GuardedUpgradeHandlerTest {
     read.close();
     container.in.end();
     assertThat(in.read(new byte[16])).isEqualTo(-1);
+    timer.runDue();
     assertThat(container.closes).hasValue(1);
   }
 
@@ -258,8 +271,25 @@ class GuardedUpgradeHandlerTest {
         });
     guarded.close();
     container.in.listener.onAllDataRead();
+    timer.runDue();
     assertThat(container.closes).hasValue(1);
     assertThat(tyrusHeard[0]).as("Tyrus is still told").isEqualTo(1);
+  }
+
+  @Test
+  void theReadingThreadNeverClosesTheConnectionItHandsTheCloseOff() throws Exception {
+    // Closing inside the container's read callback deadlocked with Grizzly's selector thread
+    // when the client closed at the same moment (ChurnIT, jstack): every close goes elsewhere.
+    var guarded = guarded(Duration.ofSeconds(2));
+    ServletInputStream in = guarded.getInputStream();
+    guarded.close();
+    container.in.send(CLOSE_1000);
+    container.in.end();
+    tyrusReads(in);
+    assertThat(container.closes).as("not on the reading thread").hasValue(0);
+    assertThat(timer.delaysMillis).containsExactly(2000L, 0L);
+    timer.runDue();
+    assertThat(container.closes).hasValue(1);
   }
 
   @Test
@@ -270,6 +300,7 @@ class GuardedUpgradeHandlerTest {
     assertThat(timer.delaysMillis).containsExactly(2000L);
     assertThat(container.closes).hasValue(0);
     timer.fire();
+    timer.runDue();
     assertThat(container.closes).hasValue(1);
     assertThat(guarded.isOpen()).isFalse();
   }
@@ -282,11 +313,13 @@ class GuardedUpgradeHandlerTest {
     container.in.send(CLOSE_1000);
     container.in.end();
     tyrusReads(in);
+    timer.runDue();
     assertThat(container.closes).as("before the timer").hasValue(1);
     assertThat(timer.cancelled).as("the timer is cancelled").hasValue(1);
     guarded.close();
     in.read(new byte[8]);
     timer.fire();
+    timer.runDue();
     assertThat(container.closes).as("once, whatever else ends it").hasValue(1);
   }
 
@@ -300,6 +333,7 @@ class GuardedUpgradeHandlerTest {
     container.in.duringRead = guarded::close;
     assertThat(tyrusReads(in)).as("to Tyrus, which answers it").isEqualTo(CLOSE_1000);
     guarded.close(); // Tyrus's own close, after its answer
+    timer.runDue();
     assertThat(container.closes).as("without waiting for the timer").hasValue(1);
   }
 
@@ -319,6 +353,7 @@ class GuardedUpgradeHandlerTest {
     assertThat(container.closes).hasValue(0);
     container.in.send(Arrays.copyOf(big, big.length - 3000), ping(9), CLOSE_1000);
     tyrusReads(in);
+    timer.runDue();
     assertThat(container.closes).as("the rest skipped, the client's close seen").hasValue(1);
   }
 
@@ -343,6 +378,7 @@ class GuardedUpgradeHandlerTest {
     guarded.close();
     IOException reset = new IOException("Connection reset by peer");
     container.in.listener.onError(reset);
+    timer.runDue();
     assertThat(container.closes).hasValue(1);
     assertThat(tyrusHeard[0]).isSameAs(reset);
   }
@@ -354,6 +390,7 @@ class GuardedUpgradeHandlerTest {
             container, new FrameInspector(65_536), null, Duration.ofMinutes(1));
     guarded.getInputStream();
     guarded.close();
+    timer.runDue();
     assertThat(container.closes).hasValue(1);
   }
 }
